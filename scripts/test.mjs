@@ -8,7 +8,7 @@ import { ensureTemporalCli } from './temporal-cli.mjs';
 import { alive } from './dev-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const resultsDir = path.join(root, '.test-results');
+const resultsDir = path.resolve(root, process.env.KDF_TEST_RESULTS_DIR ?? '.test-results');
 const resultsFile = path.join(resultsDir, 'jest.json');
 const PID_FILE = path.join(resultsDir, 'pids');
 
