@@ -1,0 +1,16 @@
+/** Where and how to reach one KDF node. Built by the worker from `KDF_NODES_FILE`; never enters workflow data. */
+export interface KdfNodeConfig {
+  /** Node id used in workflow input and workflow ids. */
+  id: string;
+  /** KDF RPC endpoint, e.g. `http://127.0.0.1:7783/`. */
+  url: string;
+  /** KDF `rpc_password`. Secret: never logged, never in errors, heartbeats or workflow data. */
+  userpass: string;
+  /** got request timeout; must stay below the activities' start-to-close timeout. @default 10000 */
+  requestTimeoutMs?: number;
+  /** At most this many RPC requests in flight to this node from one worker. @default unlimited */
+  maxConcurrentRequests?: number;
+}
+
+/** Node id → connection settings. */
+export type NodeRegistry = ReadonlyMap<string, KdfNodeConfig>;
