@@ -1,1 +1,18 @@
-export {};
+export { createActivities } from './enablement.js';
+export type {
+  ActivationResult,
+  ActivityDependencies,
+  CancelOutcome,
+  EnablementActivities,
+  InitInput,
+  InitResult,
+  PollInput,
+  PollResult,
+  PreflightInput,
+  TaskError,
+  TaskRef,
+  TaskState,
+} from './enablement.js';
+export type { KdfNodeConfig, NodeRegistry } from './nodes.js';
+export { createFleetActivities } from './fleet.js';
+export type { FleetActivities, FleetActivityDependencies } from './fleet.js';

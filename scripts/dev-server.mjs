@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
-export const SEARCH_ATTRIBUTES = ['KdfNode', 'KdfTicker', 'KdfPhase'];
+export const SEARCH_ATTRIBUTES = ['KdfNode', 'KdfTicker', 'KdfPhase', 'KdfFleet'];
 const HOST = '127.0.0.1';
 
 /** A free TCP port on loopback. @returns {Promise<number>} */

@@ -109,7 +109,15 @@ export interface EnablementReport {
   /** `failed`: the KDF `error_type` (or one of {@link FailureType}), message and KDF error data. */
   error?: { type: string; message: string; data?: unknown };
   cancel?: CancelRequest;
+  /** What `task::enable_lightning::cancel` answered when the enablement was stopped. */
+  compensation?: {
+    result: 'cancelled' | 'finished' | 'not_found' | 'failed';
+    error?: { type: string; message: string };
+  };
 }
+
+/** Memo key under which a cancelled workflow leaves its report (Temporal drops a cancelled workflow's details). */
+export const REPORT_MEMO_KEY = 'report';
 
 export interface EnablementProgress {
   node: string;
@@ -134,3 +142,84 @@ export const KdfTickerAttribute = defineSearchAttributeKey('KdfTicker', SearchAt
 export const KdfPhaseAttribute = defineSearchAttributeKey('KdfPhase', SearchAttributeType.KEYWORD);
 
 export const enablementWorkflowId = (node: string, ticker: string): string => `enable-lightning/${node}/${ticker}`;
+
+export const KdfFleetAttribute = defineSearchAttributeKey('KdfFleet', SearchAttributeType.KEYWORD);
+
+/** One (node, ticker) pair of a fleet; unset fields come from the fleet's defaults. */
+export interface FleetMember {
+  node: string;
+  ticker: string;
+  platformCoin?: string;
+  activationParams?: Partial<LightningActivationParams>;
+  timeoutMs?: number;
+}
+
+export interface FleetDefaults {
+  /** `name` defaults to the member's node id (KDF limits it to 32 bytes). */
+  activationParams: Partial<LightningActivationParams>;
+  platformCoin?: string;
+  timeoutMs?: number;
+  poll?: Partial<PollPolicy>;
+}
+
+export interface FleetInput {
+  fleetId: string;
+  defaults: FleetDefaults;
+  members: FleetMember[];
+  /** Members running at once across the fleet. @default 50 */
+  concurrency?: number;
+  /** Members running at once on one node. @default 2 */
+  perNodeConcurrency?: number;
+  /** Member starts per second; unlimited when absent. */
+  startsPerSecond?: number;
+  /** Set by the workflow itself when it continues as new; never by callers. */
+  carried?: FleetCarried;
+}
+
+export interface FleetFailure {
+  node: string;
+  ticker: string;
+  outcome: Outcome;
+  type: string;
+  message: string;
+}
+
+export interface FleetCounts {
+  enabled: number;
+  failed: number;
+  cancelled: number;
+  timed_out: number;
+  /** Of `enabled`: members that were enabled before this fleet reached them (no new activation). */
+  alreadyEnabled: number;
+}
+
+/** State a fleet hands to its next run when it continues as new. */
+export interface FleetCarried {
+  /** Per node: how many of its members (in manifest order) have been started. */
+  startedPerNode: Record<string, number>;
+  counts: FleetCounts;
+  failures: FleetFailure[];
+  runs: number;
+  cancel?: CancelRequest;
+}
+
+export interface FleetProgress {
+  fleetId: string;
+  total: number;
+  started: number;
+  running: number;
+  counts: FleetCounts;
+  /** The most recent failures (at most {@link FLEET_FAILURES_KEPT}), with reasons. */
+  failures: FleetFailure[];
+  /** Workflow runs so far (the fleet continues as new to keep each history small). */
+  runs: number;
+  cancel?: CancelRequest;
+  done: boolean;
+}
+
+export const FLEET_FAILURES_KEPT = 500;
+
+export const fleetCancelSignal = defineSignal<[reason: string, requestedBy: string]>('cancelFleet');
+export const fleetProgressQuery = defineQuery<FleetProgress>('progress');
+
+export const fleetWorkflowId = (fleetId: string): string => `fleet/${fleetId}`;

@@ -13,7 +13,7 @@ export async function connectTestEnvironment(): Promise<TestWorkflowEnvironment>
 
 function installQuietRuntime(): void {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
     // already installed by an earlier test file in this process
   }

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
+import { createActivities, type KdfNodeConfig } from '../../activities/index.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { enablementWorkflowId, type EnableLightningInput } from '../../workflows/api.js';
+import { enableLightning } from '../../workflows/index.js';
+import { connectTestEnvironment, uniqueTaskQueue } from './temporal.js';
+
+export const TEST_USERPASS = 'Sim-Userpass-7f3c9e1d-never-leak';
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+let sharedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** One workflow bundle per test file: bundling takes a second or two. */
+export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> =>
+  (sharedBundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }));
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+/**
+ * A real dev server (from jest's global set-up), an in-process worker on its own task queue, and a registry of
+ * simulated KDF nodes that each test extends with fresh nodes.
+ */
+export class EnablementStack {
+  readonly taskQueue = uniqueTaskQueue('enable');
+  readonly nodes = new Map<string, KdfNodeConfig>();
+  readonly workflowIds: string[] = [];
+  readonly #simulators: RunningSimulator[] = [];
+  #worker: Worker | undefined;
+  #running: Promise<void> | undefined;
+
+  private constructor(readonly env: TestWorkflowEnvironment) {}
+
+  static async start(): Promise<EnablementStack> {
+    const stack = new EnablementStack(await connectTestEnvironment());
+    await stack.startWorker();
+    return stack;
+  }
+
+  get client() {
+    return this.env.client;
+  }
+
+  async startWorker(): Promise<void> {
+    this.#worker = await Worker.create({
+      connection: this.env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ nodes: this.nodes }),
+    });
+    this.#running = this.#worker.run();
+  }
+
+  async stopWorker(): Promise<void> {
+    this.#worker?.shutdown();
+    await this.#running;
+    this.#worker = undefined;
+  }
+
+  /** A fresh simulated KDF node under a unique node id. */
+  async addNode(options: Omit<Parameters<typeof startSimulator>[0], 'userpass'> = {}) {
+    const simulator = await startSimulator({ userpass: TEST_USERPASS, ...options });
+    this.#simulators.push(simulator);
+    const id = `sim-${randomUUID().slice(0, 8)}`;
+    this.nodes.set(id, { id, url: simulator.url, userpass: TEST_USERPASS, requestTimeoutMs: 3_000 });
+    return { id, simulator };
+  }
+
+  async start(input: EnableLightningInput) {
+    const workflowId = enablementWorkflowId(input.node, input.ticker);
+    this.workflowIds.push(workflowId);
+    return this.client.workflow.start(enableLightning, {
+      args: [input],
+      taskQueue: this.taskQueue,
+      workflowId,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+  }
+
+  async history(workflowId: string): Promise<temporal.api.history.v1.IHistory> {
+    return this.client.workflow.getHandle(workflowId).fetchHistory();
+  }
+
+  async teardown(): Promise<void> {
+    await this.stopWorker();
+    await Promise.all(this.#simulators.map((simulator) => simulator.stop()));
+    await this.env.teardown();
+  }
+}
+
+/** Polls `predicate` every 50 ms until it holds; fails the test after `timeoutMs`. */
+export async function eventually<T>(
+  read: () => Promise<T> | T,
+  predicate: (value: T) => boolean,
+  timeoutMs = 20_000
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (predicate(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export const defaultActivation = { name: 'kdf-lightning-test' };

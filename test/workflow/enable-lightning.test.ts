@@ -1,0 +1,309 @@
+import { CancelledFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  LIGHTNING_PHASES,
+  REPORT_MEMO_KEY,
+  cancelSignal,
+  progressQuery,
+  type EnablementReport,
+} from '../../workflows/api.js';
+import { Worker } from '@temporalio/worker';
+import {
+  EnablementStack,
+  TEST_USERPASS,
+  defaultActivation,
+  eventually,
+  workflowBundle,
+} from '../helpers/enablement-stack.js';
+
+const INIT = 'task::enable_lightning::init';
+const STATUS = 'task::enable_lightning::status';
+const CANCEL = 'task::enable_lightning::cancel';
+const fastPoll = { initialIntervalMs: 100, maxIntervalMs: 500, backoffCoefficient: 1.5 };
+
+let stack: EnablementStack;
+
+beforeAll(async () => {
+  stack = await EnablementStack.start();
+});
+
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+/** The failure that ended a workflow, with the report it carries. */
+async function failureOf(promise: Promise<unknown>): Promise<{ type: string | undefined; report: EnablementReport }> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the workflow to fail');
+    },
+    (e: unknown) => e
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (error as WorkflowFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  const failure = cause as ApplicationFailure;
+  return { type: failure.type ?? undefined, report: failure.details?.[0] as EnablementReport };
+}
+
+async function historyEvents(workflowId: string) {
+  return (await stack.history(workflowId)).events ?? [];
+}
+
+test('happy path: every phase observed, address and balance reported, history bounded', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 300 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+
+  const report = await handle.result();
+  expect(report).toMatchObject({
+    outcome: 'enabled',
+    node,
+    ticker: 'tBTC-lightning',
+    alreadyEnabled: false,
+    platformCoin: 'tBTC-segwit',
+    balance: { spendable: expect.any(String), unspendable: expect.any(String) },
+  });
+  expect(report.address).toMatch(/^[0-9a-f]{66}$/);
+  expect(report.phases.map((p) => p.phase)).toEqual([...LIGHTNING_PHASES]);
+  expect(Object.keys(report.durations)).toEqual([...LIGHTNING_PHASES]);
+
+  const progress = await handle.query(progressQuery);
+  expect(progress).toMatchObject({ outcome: 'enabled', taskId: report.taskId });
+  expect(progress.phases.map((p) => p.phase)).toEqual([...LIGHTNING_PHASES]);
+
+  const stats = simulator.stats();
+  expect(stats.calls[INIT]).toBe(1);
+  const events = await historyEvents(handle.workflowId);
+  expect(events.length).toBeLessThanOrEqual(80);
+  console.info(`happy path: ${events.length} history events, ${stats.calls[STATUS]} status calls`);
+});
+
+test('a ticker already enabled succeeds without an init call', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 20 });
+  const input = { node, ticker: 'tBTC-lightning', activationParams: defaultActivation, poll: fastPoll };
+  await (await stack.start(input)).result();
+  const again = await (await stack.start(input)).result();
+  expect(again).toMatchObject({ outcome: 'enabled', alreadyEnabled: true, taskId: null });
+  expect(simulator.stats().calls[INIT]).toBe(1);
+});
+
+test.each([
+  ['tBTC-lightning-no-platform', 'PlatformCoinIsNotActivated'],
+  ['tBTC-lightning-unknown', 'L2ConfigIsNotFound'],
+  ['tBTC-segwit-disabled', 'UnexpectedL2Protocol'],
+  ['tBTC-lightning-bad-platform', 'InvalidPlatformConfiguration'],
+])('%s fails fast with %s and is not retried', async (ticker, errorType) => {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({ node, ticker, activationParams: defaultActivation });
+  const { type, report } = await failureOf(handle.result());
+  expect(type).toBe(errorType);
+  expect(report).toMatchObject({ outcome: 'failed', node, ticker, taskId: null, error: { type: errorType } });
+  expect(simulator.stats().calls[INIT]).toBe(1);
+});
+
+test('preflight refuses a named platform coin that is not enabled, before any init', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    platformCoin: 'tBTC-not-enabled',
+    activationParams: defaultActivation,
+  });
+  const { type } = await failureOf(handle.result());
+  expect(type).toBe('PlatformCoinIsNotActivated');
+  expect(simulator.stats().calls[INIT] ?? 0).toBe(0);
+});
+
+test('a task that ends in Error fails with the KDF error type and details', async () => {
+  const { id: node } = await stack.addNode({ phaseMs: 50 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-port-in-use',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  const { type, report } = await failureOf(handle.result());
+  expect(type).toBe('Internal');
+  expect(report.outcome).toBe('failed');
+  expect(report.error?.message).toMatch(/Address already in use/);
+  expect(report.taskId).not.toBeNull();
+});
+
+test('the deadline cancels the KDF task once and ends timed_out', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    timeoutMs: 2_000,
+    poll: fastPoll,
+  });
+  const { type, report } = await failureOf(handle.result());
+  expect(type).toBe('EnablementTimedOut');
+  expect(report).toMatchObject({ outcome: 'timed_out', compensation: { result: 'cancelled' } });
+  const stats = simulator.stats();
+  expect(stats.calls[CANCEL]).toBe(1);
+  expect(stats.cancelledTasks).toBe(1);
+  expect(stats.activeTasks).toBe(0);
+});
+
+test('the cancel signal cancels the KDF task and reports reason and requester', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length > 0
+  );
+  await handle.signal(cancelSignal, 'node maintenance', 'alice');
+  const { type, report } = await failureOf(handle.result());
+  expect(type).toBe('EnablementCancelled');
+  expect(report).toMatchObject({
+    outcome: 'cancelled',
+    cancel: { reason: 'node maintenance', requestedBy: 'alice' },
+    compensation: { result: 'cancelled' },
+  });
+  expect(simulator.stats().cancelledTasks).toBe(1);
+});
+
+test('a Temporal cancellation takes the same path and ends Canceled with the report in the memo', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length > 0
+  );
+  await handle.cancel();
+  const error = await handle.result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const description = await handle.describe();
+  expect(description.status.name).toBe('CANCELLED');
+  expect(description.memo?.[REPORT_MEMO_KEY]).toMatchObject({
+    outcome: 'cancelled',
+    compensation: { result: 'cancelled' },
+  });
+  expect(simulator.stats().cancelledTasks).toBe(1);
+});
+
+test('a cancel that races completion reports the coin enabled, not cancelled', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const slowPoll = { initialIntervalMs: 10_000, maxIntervalMs: 10_000, backoffCoefficient: 1 };
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: slowPoll,
+  });
+  const progress = await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length > 0
+  );
+  simulator.finishTask(progress.taskId as number, 'ok');
+  await handle.signal(cancelSignal, 'too slow', 'bob');
+  const report = await handle.result();
+  expect(report).toMatchObject({ outcome: 'enabled', compensation: { result: 'finished' } });
+  expect(report.address).toMatch(/^[0-9a-f]{66}$/);
+  expect(simulator.stats().cancelledTasks).toBe(0);
+});
+
+test('a lost init response does not start a second activation', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
+  simulator.injectFault({ kind: 'drop-after-handling', method: INIT, count: 1 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);
+});
+
+test('a KDF restart mid-activation is reconciled with one bounded re-init', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 300 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length > 0
+  );
+  simulator.restart();
+  const report = await handle.result();
+  expect(report.outcome).toBe('enabled');
+  expect(simulator.stats().calls[INIT]).toBe(1); // counters restart with the node; the re-init is the only one since
+  const progress = await handle.query(progressQuery);
+  expect(progress.lastError?.type).toBe('KdfTaskLost');
+});
+
+test('transient faults while polling are retried and the enablement still completes', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 200 });
+  simulator.injectFault({ kind: 'http502', method: STATUS, count: 1 });
+  simulator.injectFault({ kind: 'reset', method: STATUS, count: 1 });
+  simulator.injectFault({ kind: 'latency', method: STATUS, latencyMs: 200, count: 3 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  const progress = await handle.query(progressQuery);
+  expect(progress.retries).toBe(2);
+  expect(progress.lastError?.type).toBe('KdfTransportError');
+  expect(simulator.stats().calls[INIT]).toBe(1);
+});
+
+test('history size depends on the number of phases, not on how long they take', async () => {
+  const { id: node } = await stack.addNode();
+  const events = async (timeoutMs: number, ticker: string) => {
+    const handle = await stack.start({ node, ticker, activationParams: defaultActivation, timeoutMs, poll: fastPoll });
+    await handle.result().catch(() => undefined);
+    return (await historyEvents(handle.workflowId)).length;
+  };
+  const short = await events(3_000, 'tBTC-lightning-hang');
+  const long = await events(12_000, 'tBTC-lightning-hang-2');
+  console.info(`history events: ${short} for a 3 s activation, ${long} for a 12 s one`);
+  expect(Math.abs(long - short)).toBeLessThanOrEqual(2);
+});
+
+test('no history of these enablements contains the userpass', async () => {
+  expect(stack.workflowIds.length).toBeGreaterThan(10);
+  for (const workflowId of new Set(stack.workflowIds)) {
+    expect(JSON.stringify(await stack.history(workflowId))).not.toContain(TEST_USERPASS);
+  }
+});
+
+test('every recorded history replays against the current workflow code', async () => {
+  const histories = await Promise.all(
+    [...new Set(stack.workflowIds)].map(async (workflowId) => ({
+      workflowId,
+      history: await stack.history(workflowId),
+    }))
+  );
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
+  }
+  expect(failures).toEqual([]);
+  expect(histories.length).toBeGreaterThan(10);
+});

@@ -1,0 +1,297 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  startChild,
+  upsertMemo,
+  upsertSearchAttributes,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { FleetActivities } from '../activities/index.js';
+import {
+  cancelSignal,
+  enablementWorkflowId,
+  FailureType,
+  FLEET_FAILURES_KEPT,
+  fleetCancelSignal,
+  fleetProgressQuery,
+  KdfFleetAttribute,
+  KdfNodeAttribute,
+  KdfTickerAttribute,
+  Outcome,
+  REPORT_MEMO_KEY,
+  type EnableLightningInput,
+  type EnablementReport,
+  type FleetCarried,
+  type FleetInput,
+  type FleetMember,
+  type FleetProgress,
+} from './api.js';
+import { enableLightning } from './enable-lightning.js';
+
+const DEFAULT_CONCURRENCY = 50;
+const DEFAULT_PER_NODE_CONCURRENCY = 2;
+/** A run stops starting members after this many and continues as new once they finish (~4 events each). */
+const STARTS_PER_RUN = 1_000;
+const KDF_NAME_MAX_BYTES = 32;
+
+const { awaitEnablement } = proxyActivities<FleetActivities>({
+  startToCloseTimeout: '1 day',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+interface Running {
+  member: FleetMember;
+  /** Started by another fleet run or the CLI: followed through an activity, cancelled by id. */
+  attached: boolean;
+}
+
+/** Enables every (node, ticker) pair of a manifest as child workflows, bounded per fleet and per node. */
+export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
+  const concurrency = positiveInteger(input.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
+  const perNode = positiveInteger(input.perNodeConcurrency ?? DEFAULT_PER_NODE_CONCURRENCY, 'perNodeConcurrency');
+  const carried: FleetCarried = input.carried ?? {
+    startedPerNode: {},
+    counts: { enabled: 0, failed: 0, cancelled: 0, timed_out: 0, alreadyEnabled: 0 },
+    failures: [],
+    runs: 0,
+  };
+  carried.runs += 1;
+  const queues = queuesByNode(input.members);
+  const running = new Map<string, Running>();
+  const runningPerNode = new Map<string, number>();
+  let startedThisRun = 0;
+
+  const started = () => Object.values(carried.startedPerNode).reduce((sum, n) => sum + n, 0);
+  const progress = (done = false): FleetProgress => ({
+    fleetId: input.fleetId,
+    total: input.members.length,
+    started: started(),
+    running: running.size,
+    counts: carried.counts,
+    failures: carried.failures,
+    runs: carried.runs,
+    ...(carried.cancel && { cancel: carried.cancel }),
+    done,
+  });
+  const publish = () => {
+    const { counts } = carried;
+    setCurrentDetails(
+      `Fleet **${input.fleetId}**: ${started()}/${input.members.length} started, ${running.size} running · ` +
+        `enabled ${counts.enabled} (already ${counts.alreadyEnabled}) · failed ${counts.failed} · ` +
+        `timed out ${counts.timed_out} · cancelled ${counts.cancelled}`
+    );
+  };
+  setHandler(fleetProgressQuery, () => progress(), { description: 'Counts by outcome, failures, running members' });
+  setHandler(fleetCancelSignal, (reason, requestedBy) => {
+    carried.cancel ??= { reason: String(reason), requestedBy: String(requestedBy), at: new Date().toISOString() };
+  });
+  upsertSearchAttributes([{ key: KdfFleetAttribute, value: input.fleetId }]);
+  publish();
+
+  const nextMember = (): FleetMember | undefined => {
+    for (const [node, queue] of queues) {
+      const startedOnNode = carried.startedPerNode[node] ?? 0;
+      if (startedOnNode < queue.length && (runningPerNode.get(node) ?? 0) < perNode) return queue[startedOnNode];
+    }
+    return undefined;
+  };
+
+  const settle = (member: FleetMember, report: EnablementReport | undefined, failure?: unknown) => {
+    running.delete(enablementWorkflowId(member.node, member.ticker));
+    runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 1) - 1);
+    recordOutcome(carried, member, report, failure);
+    publish();
+  };
+
+  const follow = (member: FleetMember, attached: boolean, result: Promise<EnablementReport>) => {
+    running.set(enablementWorkflowId(member.node, member.ticker), { member, attached });
+    runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 0) + 1);
+    carried.startedPerNode[member.node] = (carried.startedPerNode[member.node] ?? 0) + 1;
+    startedThisRun += 1;
+    result.then(
+      (report) => settle(member, report),
+      (error: unknown) => settle(member, undefined, error)
+    );
+  };
+
+  const members = new CancellationScope();
+  try {
+    await members.run(async () => {
+      let startsThisSecond = 0;
+      for (;;) {
+        const stopStarting = carried.cancel !== undefined || startedThisRun >= STARTS_PER_RUN;
+        const member = stopStarting ? undefined : nextMember();
+        if (member && running.size < concurrency) {
+          if (input.startsPerSecond !== undefined && startsThisSecond >= input.startsPerSecond) {
+            await sleep('1 second');
+            startsThisSecond = 0;
+          }
+          startsThisSecond += 1;
+          await startMember(input, member, follow);
+          continue;
+        }
+        if (running.size === 0) break;
+        const before = running.size;
+        const wasCancelled = carried.cancel !== undefined;
+        await condition(() => running.size < before || (!wasCancelled && carried.cancel !== undefined));
+        if (!wasCancelled && carried.cancel) await cancelRunning(running, carried);
+      }
+    });
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // Temporal cancellation: children are cancelled through the scope; attached members by id.
+    await CancellationScope.nonCancellable(async () => {
+      await cancelRunning(running, carried, true);
+      await condition(() => running.size === 0);
+    });
+    upsertMemo({ [REPORT_MEMO_KEY]: progress(true) });
+    throw new CancelledFailure(`fleet ${input.fleetId} cancelled`);
+  }
+
+  if (carried.cancel === undefined && started() < input.members.length) {
+    await continueAsNew<typeof enableFleet>({ ...input, carried });
+  }
+  publish();
+  return progress(true);
+}
+
+/** Starts a member as a child, or follows the enablement already running (or done) under its id. */
+async function startMember(
+  input: FleetInput,
+  member: FleetMember,
+  follow: (member: FleetMember, attached: boolean, result: Promise<EnablementReport>) => void
+): Promise<void> {
+  const workflowId = enablementWorkflowId(member.node, member.ticker);
+  try {
+    const child = await startChild(enableLightning, {
+      workflowId,
+      args: [memberInput(input, member)],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // A pair enabled before (Completed) is not started again; failed or cancelled ones are.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      typedSearchAttributes: [
+        { key: KdfNodeAttribute, value: member.node },
+        { key: KdfTickerAttribute, value: member.ticker },
+        { key: KdfFleetAttribute, value: input.fleetId },
+      ],
+      staticSummary: `Enable ${member.ticker} on ${member.node} (fleet ${input.fleetId})`,
+    });
+    follow(member, false, child.result());
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    follow(member, true, awaitEnablement({ workflowId }));
+  }
+}
+
+function memberInput(input: FleetInput, member: FleetMember): EnableLightningInput {
+  const { defaults } = input;
+  const platformCoin = member.platformCoin ?? defaults.platformCoin;
+  const timeoutMs = member.timeoutMs ?? defaults.timeoutMs;
+  return {
+    node: member.node,
+    ticker: member.ticker,
+    activationParams: {
+      name: truncateUtf8(member.node, KDF_NAME_MAX_BYTES),
+      ...defaults.activationParams,
+      ...member.activationParams,
+    },
+    ...(platformCoin !== undefined && { platformCoin }),
+    ...(timeoutMs !== undefined && { timeoutMs }),
+    ...(defaults.poll && { poll: defaults.poll }),
+  };
+}
+
+async function cancelRunning(running: Map<string, Running>, carried: FleetCarried, attachedOnly = false) {
+  const reason = carried.cancel?.reason ?? 'fleet cancelled';
+  const by = carried.cancel?.requestedBy ?? 'fleet';
+  await Promise.all(
+    [...running.entries()]
+      .filter(([, entry]) => entry.attached || !attachedOnly)
+      .map(async ([workflowId, entry]) => {
+        const handle = getExternalWorkflowHandle(workflowId);
+        await (entry.attached ? handle.cancel() : handle.signal(cancelSignal, reason, by)).catch(() => undefined);
+      })
+  );
+}
+
+function recordOutcome(
+  carried: FleetCarried,
+  member: FleetMember,
+  report: EnablementReport | undefined,
+  failure: unknown
+) {
+  const { counts } = carried;
+  if (report) {
+    counts.enabled += 1;
+    if (report.alreadyEnabled) counts.alreadyEnabled += 1;
+    return;
+  }
+  const { outcome, type, message } = classifyFailure(failure);
+  counts[outcome] += 1;
+  carried.failures.push({ node: member.node, ticker: member.ticker, outcome, type, message });
+  if (carried.failures.length > FLEET_FAILURES_KEPT) carried.failures.shift();
+}
+
+function classifyFailure(failure: unknown): { outcome: Exclude<Outcome, 'enabled'>; type: string; message: string } {
+  const cause = failure instanceof ChildWorkflowFailure || failure instanceof ActivityFailure ? failure.cause : failure;
+  if (isCancellation(cause)) return { outcome: Outcome.cancelled, type: 'Cancelled', message: 'enablement cancelled' };
+  if (cause instanceof ApplicationFailure) {
+    const type = cause.type ?? 'ApplicationFailure';
+    const outcome =
+      type === FailureType.timedOut
+        ? Outcome.timedOut
+        : type === FailureType.cancelled
+          ? Outcome.cancelled
+          : Outcome.failed;
+    return { outcome, type, message: cause.message };
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return { outcome: Outcome.failed, type: cause instanceof Error ? cause.name : 'UnknownError', message };
+}
+
+function queuesByNode(members: FleetMember[]): Map<string, FleetMember[]> {
+  const queues = new Map<string, FleetMember[]>();
+  for (const member of members) {
+    const queue = queues.get(member.node);
+    if (queue) queue.push(member);
+    else queues.set(member.node, [member]);
+  }
+  return queues;
+}
+
+function positiveInteger(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw ApplicationFailure.create({
+      type: FailureType.invalidInput,
+      message: `invalid fleet input: ${field} must be a positive integer`,
+      nonRetryable: true,
+    });
+  }
+  return value;
+}
+
+function truncateUtf8(text: string, maxBytes: number): string {
+  let result = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = new TextEncoder().encode(char).length;
+    if (bytes + size > maxBytes) break;
+    result += char;
+    bytes += size;
+  }
+  return result;
+}

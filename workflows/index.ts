@@ -1,0 +1,2 @@
+export { enableLightning } from './enable-lightning.js';
+export { enableFleet } from './enable-fleet.js';
