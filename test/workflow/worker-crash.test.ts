@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { enablementWorkflowId, progressQuery } from '../../workflows/api.js';
+import { TEST_USERPASS, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
+import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
+
+let env: TestWorkflowEnvironment;
+let simulator: RunningSimulator;
+const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
+
+beforeAll(async () => {
+  env = await connectTestEnvironment();
+  simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 3_000 });
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map(({ child }) => killProcess(child)));
+  await simulator?.stop();
+  await env?.teardown();
+});
+
+test('a worker killed mid-poll is replaced and the enablement completes with exactly one init', async () => {
+  const node = `crash-${randomUUID().slice(0, 8)}`;
+  const taskQueue = uniqueTaskQueue('crash');
+  const options = { taskQueue, nodes: { [node]: simulator.url }, userpass: TEST_USERPASS };
+  workers.push(await startWorkerProcess(options));
+
+  const handle = await env.client.workflow.start('enableLightning', {
+    args: [{ node, ticker: 'tBTC-lightning', activationParams: defaultActivation }],
+    taskQueue,
+    workflowId: enablementWorkflowId(node, 'tBTC-lightning'),
+  });
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length >= 1,
+    30_000
+  );
+  await killProcess(workers[0]!.child, 'SIGKILL');
+
+  workers.push(await startWorkerProcess(options));
+  const report = await handle.result();
+  expect(report).toMatchObject({ outcome: 'enabled', node, ticker: 'tBTC-lightning' });
+  expect(simulator.stats().calls['task::enable_lightning::init']).toBe(1);
+  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);
+}, 120_000);
