@@ -74,9 +74,10 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const running = new Map<string, Running>();
   const runningPerNode = new Map<string, number>();
   let startedThisRun = 0;
+  let done = false;
 
   const started = () => Object.values(carried.startedPerNode).reduce((sum, n) => sum + n, 0);
-  const progress = (done = false): FleetProgress => ({
+  const progress = (): FleetProgress => ({
     fleetId: input.fleetId,
     total: input.members.length,
     started: started(),
@@ -158,15 +159,17 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
       await cancelRunning(running, carried, true);
       await condition(() => running.size === 0);
     });
-    upsertMemo({ [REPORT_MEMO_KEY]: progress(true) });
+    done = true;
+    upsertMemo({ [REPORT_MEMO_KEY]: progress() });
     throw new CancelledFailure(`fleet ${input.fleetId} cancelled`);
   }
 
   if (carried.cancel === undefined && started() < input.members.length) {
     await continueAsNew<typeof enableFleet>({ ...input, carried });
   }
+  done = true;
   publish();
-  return progress(true);
+  return progress();
 }
 
 /** Starts a member as a child, or follows the enablement already running (or done) under its id. */

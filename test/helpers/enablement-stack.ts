@@ -4,7 +4,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { createActivities, type KdfNodeConfig } from '../../activities/index.js';
+import { createActivities, createFleetActivities, type KdfNodeConfig } from '../../activities/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { enablementWorkflowId, type EnableLightningInput } from '../../workflows/api.js';
 import { enableLightning } from '../../workflows/index.js';
@@ -56,7 +56,7 @@ export class EnablementStack {
       connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ nodes: this.nodes }),
+      activities: { ...createActivities({ nodes: this.nodes }), ...createFleetActivities({ client: this.env.client }) },
     });
     this.#running = this.#worker.run();
   }

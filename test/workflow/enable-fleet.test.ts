@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import type { Scenario } from '../../simulator/index.js';
+import {
+  fleetCancelSignal,
+  fleetProgressQuery,
+  fleetWorkflowId,
+  type FleetInput,
+  type FleetMember,
+} from '../../workflows/api.js';
+import { enableFleet } from '../../workflows/index.js';
+import { EnablementStack, eventually } from '../helpers/enablement-stack.js';
+
+const INIT = 'task::enable_lightning::init';
+const poll = { initialIntervalMs: 100, maxIntervalMs: 300, backoffCoefficient: 1.5 };
+
+/** Seven tickers that enable, one that fails (port in use) and two that hang (and so time out). */
+const mixedScenario: Scenario = {
+  coins: [
+    { ticker: 'tBTC-segwit', protocol: 'UTXO', enabled: true },
+    ...Array.from({ length: 7 }, (_, i) => ({
+      ticker: `ok-${i}`,
+      protocol: 'LIGHTNING' as const,
+      platform: 'tBTC-segwit',
+      activation: { phaseMs: 20, registerBeforeOkMs: 0 },
+    })),
+    {
+      ticker: 'fail-0',
+      protocol: 'LIGHTNING',
+      platform: 'tBTC-segwit',
+      activation: {
+        phaseMs: 20,
+        outcome: {
+          kind: 'error',
+          atPhase: 'InitializingPeerManager',
+          error: 'I/O error Address already in use (os error 98)',
+        },
+      },
+    },
+    ...['hang-0', 'hang-1'].map((ticker) => ({
+      ticker,
+      protocol: 'LIGHTNING' as const,
+      platform: 'tBTC-segwit',
+      activation: { outcome: { kind: 'hang' as const } },
+    })),
+  ],
+};
+const mixedTickers = mixedScenario.coins.filter((coin) => coin.protocol === 'LIGHTNING').map((coin) => coin.ticker);
+
+let stack: EnablementStack;
+
+beforeAll(async () => {
+  stack = await EnablementStack.start();
+});
+
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+async function startFleet(input: FleetInput) {
+  return stack.client.workflow.start(enableFleet, {
+    args: [input],
+    taskQueue: stack.taskQueue,
+    workflowId: fleetWorkflowId(input.fleetId),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+}
+
+async function nodesWith(count: number, scenario?: Scenario) {
+  return Promise.all(Array.from({ length: count }, () => stack.addNode(scenario ? { scenario } : {})));
+}
+
+test('200 pairs over 20 nodes finish with exact counts and per-node concurrency respected', async () => {
+  const nodes = await nodesWith(20, mixedScenario);
+  const members: FleetMember[] = nodes.flatMap(({ id }) =>
+    // Lightning coins on one node each need their own listening port, as on a real KDF node.
+    mixedTickers.map((ticker, index) => ({
+      node: id,
+      ticker,
+      activationParams: { listening_port: 10_000 + index },
+      ...(ticker.startsWith('hang') && { timeoutMs: 1_500 }),
+    }))
+  );
+  const input: FleetInput = {
+    fleetId: `mixed-${randomUUID().slice(0, 8)}`,
+    defaults: { activationParams: {}, poll },
+    members,
+    concurrency: 40,
+    perNodeConcurrency: 2,
+  };
+  const handle = await startFleet(input);
+  const summary = await handle.result();
+  expect(summary).toMatchObject({
+    total: 200,
+    started: 200,
+    running: 0,
+    done: true,
+    counts: { enabled: 140, failed: 20, timed_out: 40, cancelled: 0, alreadyEnabled: 0 },
+  });
+  expect(summary.failures).toHaveLength(60);
+  expect(summary.failures.filter((f) => f.type === 'Internal')).toHaveLength(20);
+  for (const { simulator } of nodes) {
+    expect(simulator.stats().maxActiveTasks).toBeLessThanOrEqual(2);
+    expect(simulator.stats().calls[INIT]).toBe(10);
+  }
+}, 180_000);
+
+test('re-running a finished manifest starts nothing new; re-running a running one attaches', async () => {
+  const [{ id: node, simulator }] = (await nodesWith(1)) as [Awaited<ReturnType<EnablementStack['addNode']>>];
+  const fleetId = `rerun-${randomUUID().slice(0, 8)}`;
+  const input: FleetInput = {
+    fleetId,
+    defaults: { activationParams: {}, poll },
+    members: [
+      { node, ticker: 'tBTC-lightning' },
+      { node, ticker: 'tBTC-lightning-hang', timeoutMs: 2_000, activationParams: { listening_port: 10_001 } },
+    ],
+  };
+  const first = await startFleet(input);
+  const attached = await startFleet(input);
+  expect(attached.firstExecutionRunId).toBe(first.firstExecutionRunId);
+  const firstSummary = await first.result();
+  expect(firstSummary.counts).toMatchObject({ enabled: 1, timed_out: 1 });
+  const initsBefore = simulator.stats().calls[INIT];
+
+  // The enabled pair is not started again; the timed-out one is retried.
+  const again = await (await startFleet(input)).result();
+  expect(again.counts).toMatchObject({ enabled: 1, timed_out: 1 });
+  expect(simulator.stats().initCallsByTicker['tBTC-lightning']).toBe(1);
+  expect(simulator.stats().calls[INIT]).toBe((initsBefore ?? 0) + 1);
+}, 60_000);
+
+test('cancelling a fleet cancels its running members through their compensation and starts no more', async () => {
+  const nodes = await nodesWith(2);
+  const members = nodes.flatMap(({ id }) =>
+    ['tBTC-lightning-hang', 'tBTC-lightning-hang-2', 'tBTC-lightning-slow'].map((ticker, index) => ({
+      node: id,
+      ticker,
+      activationParams: { listening_port: 10_000 + index },
+    }))
+  );
+  const handle = await startFleet({
+    fleetId: `cancel-${randomUUID().slice(0, 8)}`,
+    defaults: { activationParams: {}, poll },
+    members,
+    concurrency: 10,
+    perNodeConcurrency: 2,
+  });
+  await eventually(
+    () => nodes.reduce((sum, { simulator }) => sum + simulator.stats().activeTasks, 0),
+    (active) => active === 4
+  );
+  await handle.signal(fleetCancelSignal, 'bad release', 'ops');
+  const summary = await handle.result();
+  expect(summary).toMatchObject({
+    started: 4,
+    total: 6,
+    counts: { cancelled: 4, enabled: 0 },
+    cancel: { reason: 'bad release' },
+  });
+  for (const { simulator } of nodes) {
+    const stats = simulator.stats();
+    expect(stats.calls[INIT]).toBe(2);
+    expect(stats.cancelledTasks).toBe(2);
+    expect(stats.activeTasks).toBe(0);
+  }
+  const progress = await handle.query(fleetProgressQuery);
+  expect(progress.done).toBe(true);
+}, 60_000);
