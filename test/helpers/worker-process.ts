@@ -20,11 +20,11 @@ export function writeNodesFile(nodes: Record<string, string>): string {
   return file;
 }
 
-/** `npm run worker` as a real child process; resolves once it logs "worker running". */
+/** The worker as a real child process (its own PID, so a SIGKILL kills the worker); resolves once it logs "worker running". */
 export async function startWorkerProcess(
   options: WorkerProcessOptions
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'worker/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     env: {
       ...process.env,
       NODE_OPTIONS: '',

@@ -1,0 +1,121 @@
+/** Run-time fault injection: each kind, the method filter, count and probability, and what the stats record. */
+import { FaultError, startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { INIT, STATUS, USERPASS, activation, call, send, taskStatus, v2 } from './http.js';
+
+let sim: RunningSimulator;
+
+beforeEach(async () => {
+  sim = await startSimulator({ userpass: USERPASS, phaseMs: 20 });
+});
+
+afterEach(async () => {
+  await sim.stop();
+});
+
+const initRequest = v2(INIT, { ticker: 'tBTC-lightning-hang', activation_params: activation });
+
+test('latency delays the request, then handles it normally', async () => {
+  sim.injectFault({ kind: 'latency', latencyMs: 150, count: 1 });
+  const started = Date.now();
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(200);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  const again = Date.now();
+  await call(sim, 'get_enabled_coins');
+  expect(Date.now() - again).toBeLessThan(100);
+});
+
+test.each([
+  ['http500', 500],
+  ['http502', 502],
+  ['http503', 503],
+] as const)('%s answers HTTP %d without handling the request', async (kind, status) => {
+  sim.injectFault({ kind, method: INIT });
+  const reply = await send(sim, initRequest);
+  expect(reply.status).toBe(status);
+  expect(reply.body).toEqual({ error: expect.stringContaining(String(status)) });
+  expect(sim.stats()).toMatchObject({ calls: {}, tasksStartedByTicker: {}, faultsInjected: { [kind]: 1 } });
+});
+
+test('reset drops the connection without handling the request', async () => {
+  sim.injectFault({ kind: 'reset', count: 1 });
+  await expect(send(sim, initRequest)).rejects.toThrow();
+  expect(sim.stats().tasksStartedByTicker).toEqual({});
+  expect((await send(sim, initRequest)).status).toBe(200);
+});
+
+test('drop-after-handling really starts the task, then loses the response', async () => {
+  sim.injectFault({ kind: 'drop-after-handling', method: INIT, count: 1 });
+  await expect(send(sim, initRequest)).rejects.toThrow();
+  expect(sim.stats()).toMatchObject({
+    calls: { [INIT]: 1 },
+    tasksStartedByTicker: { 'tBTC-lightning-hang': 1 },
+    activeTasks: 1,
+  });
+  expect(await taskStatus(sim, 0)).toEqual({ status: 'InProgress', details: 'ActivatingCoin' });
+});
+
+test('malformed handles the request and sends a body that is not JSON', async () => {
+  sim.injectFault({ kind: 'malformed', method: INIT, count: 1 });
+  const reply = await send(sim, initRequest);
+  expect(reply.status).toBe(200);
+  expect(reply.body).toBeUndefined();
+  expect(reply.text.startsWith('{"mmrpc":"2.0"')).toBe(true);
+  expect(sim.stats().tasksStartedByTicker).toEqual({ 'tBTC-lightning-hang': 1 });
+});
+
+test('the method filter matches only that method (also inside a batch)', async () => {
+  sim.injectFault({ kind: 'http503', method: STATUS });
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(200);
+  expect((await call(sim, STATUS, { task_id: 0 })).status).toBe(503);
+  expect((await send(sim, [v2('get_enabled_coins'), v2(STATUS, { task_id: 0 })])).status).toBe(503);
+});
+
+test('count limits how many matching requests are affected; faults can be listed and cleared', async () => {
+  sim.injectFault({ kind: 'http502', method: 'get_enabled_coins', count: 2 });
+  sim.injectFault({ kind: 'http500' });
+  const listed = await fetch(new URL('__sim/faults', sim.url)).then((response) => response.json());
+  expect(listed).toEqual({ faults: [{ kind: 'http502', method: 'get_enabled_coins', count: 2 }, { kind: 'http500' }] });
+  const statuses = [];
+  for (let request = 0; request < 3; request++) statuses.push((await call(sim, 'get_enabled_coins')).status);
+  expect(statuses).toEqual([502, 502, 500]);
+  sim.clearFaults();
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(200);
+  expect(sim.stats().faultsInjected).toEqual({ http502: 2, http500: 1 });
+});
+
+test('latencies add up and combine with another kind', async () => {
+  sim.injectFault({ kind: 'latency', latencyMs: 60, count: 1 });
+  sim.injectFault({ kind: 'latency', latencyMs: 60, count: 1 });
+  sim.injectFault({ kind: 'http502', count: 1 });
+  const started = Date.now();
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(502);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+});
+
+test('probability 0 never fires; probability 1 always does', async () => {
+  sim.injectFault({ kind: 'http500', probability: 0 });
+  for (let request = 0; request < 20; request++) expect((await call(sim, 'get_enabled_coins')).status).toBe(200);
+  sim.injectFault({ kind: 'http503', probability: 1 });
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(503);
+});
+
+test('a fractional probability affects some requests and not others', async () => {
+  sim.injectFault({ kind: 'http500', probability: 0.5 });
+  const statuses = new Set<number>();
+  for (let request = 0; request < 60; request++) statuses.add((await call(sim, 'get_enabled_coins')).status);
+  expect([...statuses].sort()).toEqual([200, 500]);
+});
+
+test('admin requests are never faulted', async () => {
+  sim.injectFault({ kind: 'reset' });
+  const stats = await fetch(new URL('__sim/stats', sim.url));
+  expect(stats.status).toBe(200);
+});
+
+test('an invalid fault is refused with a message naming the field', async () => {
+  expect(() => sim.injectFault({ kind: 'latency' })).toThrow(FaultError);
+  expect(() => sim.injectFault({ kind: 'latency' })).toThrow(/latencyMs/);
+  expect(() => sim.injectFault({ kind: 'explode' as 'reset' })).toThrow(/kind/);
+  expect(() => sim.injectFault({ kind: 'reset', probability: 2 })).toThrow(/probability/);
+  expect(() => sim.injectFault({ kind: 'reset', count: 0 })).toThrow(/count/);
+});
