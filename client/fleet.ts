@@ -1,0 +1,82 @@
+// Start, watch and cancel fleets: one workflow per manifest, one child enablement per (node, ticker).
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { fleetCancelSignal, fleetProgressQuery, fleetWorkflowId, KdfFleetAttribute } from '../workflows/api.js';
+import type { FleetInput, FleetProgress } from '../workflows/api.js';
+import { taskQueueFromEnv } from './connection.js';
+import { ID_PATTERN, InputError } from './schema.js';
+
+/** Workflow type name of `enableFleet` in workflows/index.ts. */
+export const FLEET_WORKFLOW_TYPE = 'enableFleet';
+type EnableFleetWorkflow = (input: FleetInput) => Promise<FleetProgress>;
+
+export interface StartedFleet {
+  workflowId: string;
+  runId: string;
+  handle: WorkflowHandle<EnableFleetWorkflow>;
+}
+
+/**
+ * Starts a fleet, or joins the one running under the same fleet id. Members enabled before are not started again
+ * (their enablement workflows completed); failed, cancelled and timed-out ones are.
+ */
+export async function startFleet(
+  client: Client,
+  input: FleetInput,
+  options: { taskQueue?: string } = {}
+): Promise<StartedFleet> {
+  assertFleetId(input.fleetId);
+  const nodes = new Set(input.members.map((member) => member.node)).size;
+  const handle = await client.workflow.start<EnableFleetWorkflow>(FLEET_WORKFLOW_TYPE, {
+    args: [input],
+    workflowId: fleetWorkflowId(input.fleetId),
+    taskQueue: options.taskQueue ?? taskQueueFromEnv(),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: [{ key: KdfFleetAttribute, value: input.fleetId }],
+    staticSummary: `Fleet ${input.fleetId}: ${input.members.length} enablements on ${nodes} KDF nodes`,
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, handle };
+}
+
+export function fleetHandle(client: Client, fleetId: string): WorkflowHandle<EnableFleetWorkflow> {
+  assertFleetId(fleetId);
+  return client.workflow.getHandle<EnableFleetWorkflow>(fleetWorkflowId(fleetId));
+}
+
+/** Counts by outcome, running members and failures with reasons, of the fleet's latest run. */
+export async function getFleetProgress(client: Client, fleetId: string): Promise<FleetProgress> {
+  return fleetHandle(client, fleetId).query(fleetProgressQuery);
+}
+
+/** Stops starting members and cancels the running ones through their own compensation. */
+export async function cancelFleet(client: Client, fleetId: string, reason: string, requestedBy: string): Promise<void> {
+  if (!reason.trim()) throw new InputError('reason: must not be empty', 'reason');
+  await fleetHandle(client, fleetId).signal(fleetCancelSignal, reason, requestedBy);
+}
+
+/**
+ * Waits for the fleet to finish (across its continue-as-new runs), calling `onProgress` every `intervalMs`.
+ * Resolves with the final progress.
+ */
+export async function waitForFleet(
+  client: Client,
+  fleetId: string,
+  onProgress: (progress: FleetProgress) => void = () => undefined,
+  intervalMs = 1_000
+): Promise<FleetProgress> {
+  const handle = fleetHandle(client, fleetId);
+  let finished = false;
+  const result = handle.result().finally(() => (finished = true));
+  while (!finished) {
+    const progress = await handle.query(fleetProgressQuery).catch(() => undefined);
+    if (progress && !finished) onProgress(progress);
+    await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+  }
+  const final = await result;
+  onProgress(final);
+  return final;
+}
+
+function assertFleetId(fleetId: string): void {
+  if (!ID_PATTERN.test(fleetId)) throw new InputError(`fleet: "${fleetId}" is not a valid fleet id`, 'fleet');
+}
