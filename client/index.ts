@@ -1,0 +1,39 @@
+// The kdf-lightning client library: what backend code imports to start, watch, list and cancel enablements.
+export {
+  connectClient,
+  resolveConnectConfig,
+  taskQueueFromEnv,
+  DEFAULT_ADDRESS,
+  DEFAULT_NAMESPACE,
+} from './connection.js';
+export type { ConnectConfig, ResolvedConnectConfig } from './connection.js';
+export {
+  startEnablement,
+  cancelEnablement,
+  getProgress,
+  waitForReport,
+  listEnablements,
+  listQuery,
+  progressFromReport,
+  ENABLE_WORKFLOW_TYPE,
+} from './enablements.js';
+export type {
+  StartEnablementOptions,
+  StartedEnablement,
+  CancelledEnablement,
+  ListFilter,
+  EnablementSummary,
+} from './enablements.js';
+export { validateEnableInput, defaultNodeName, EnableLightningInputSchema, InputError } from './schema.js';
+export { reportFromWorkflowError, reportFromResult, asReport } from './report.js';
+export { parseDuration, formatDuration, DurationError } from './duration.js';
+export { ExitCode, outcomeExitCode, worstExitCode } from './exit-codes.js';
+export { TemporalUnavailableError, EnablementNotFoundError } from './errors.js';
+export { enablementWorkflowId, Outcome, DEFAULT_TASK_QUEUE } from '../workflows/api.js';
+export type {
+  EnableLightningInput,
+  EnablementReport,
+  EnablementProgress,
+  LightningActivationParams,
+  CancelRequest,
+} from '../workflows/api.js';

@@ -1,0 +1,213 @@
+// Human output of the CLI: tables, report lines and live progress (cli-progress on a TTY, plain lines otherwise).
+import cliProgress from 'cli-progress';
+import { LIGHTNING_PHASES } from '../workflows/api.js';
+import type { EnablementProgress, EnablementReport, PhaseRecord } from '../workflows/api.js';
+import { formatDuration } from './duration.js';
+
+export interface Writable {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Left-aligned text table with a header row. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length))
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+const totalMs = (report: EnablementReport): number =>
+  Object.values(report.durations).reduce((sum, ms) => sum + (Number.isFinite(ms) ? ms : 0), 0);
+
+/** The most telling detail of a report: address when enabled, error or who cancelled otherwise. */
+export function reportDetail(report: EnablementReport): string {
+  if (report.outcome === 'enabled') {
+    const parts = [report.address ? `address ${report.address}` : '', report.alreadyEnabled ? '(already enabled)' : ''];
+    return parts.filter(Boolean).join(' ') || '-';
+  }
+  if (report.outcome === 'cancelled' && report.cancel) {
+    return `by ${report.cancel.requestedBy}: ${report.cancel.reason}`;
+  }
+  if (report.error) return `${report.error.type}: ${report.error.message}`;
+  return '-';
+}
+
+export function reportTable(reports: readonly EnablementReport[]): string {
+  return table(
+    ['NODE', 'TICKER', 'OUTCOME', 'TASK', 'PHASES', 'TIME', 'DETAIL'],
+    reports.map((report) => [
+      report.node,
+      report.ticker,
+      report.outcome,
+      report.taskId === null ? '-' : String(report.taskId),
+      String(report.phases.length),
+      report.phases.length ? formatDuration(totalMs(report)) : '-',
+      reportDetail(report),
+    ])
+  );
+}
+
+/** Several lines describing one report in full (for `result` and single-ticker commands). */
+export function reportDetails(workflowId: string, report: EnablementReport): string {
+  const lines = [
+    `workflow   ${workflowId}`,
+    `node       ${report.node}`,
+    `ticker     ${report.ticker}`,
+    `outcome    ${report.outcome}${report.alreadyEnabled ? ' (already enabled, no activation needed)' : ''}`,
+    `task id    ${report.taskId ?? '-'}`,
+  ];
+  if (report.platformCoin) lines.push(`platform   ${report.platformCoin}`);
+  if (report.address) lines.push(`address    ${report.address}`);
+  if (report.balance)
+    lines.push(`balance    spendable ${report.balance.spendable}, unspendable ${report.balance.unspendable}`);
+  if (report.error) lines.push(`error      ${report.error.type}: ${report.error.message}`);
+  if (report.cancel) {
+    lines.push(`cancelled  by ${report.cancel.requestedBy} at ${report.cancel.at}: ${report.cancel.reason}`);
+  }
+  if (report.compensation) {
+    const error = report.compensation.error
+      ? ` (${report.compensation.error.type}: ${report.compensation.error.message})`
+      : '';
+    lines.push(`kdf cancel ${report.compensation.result}${error}`);
+  }
+  if (report.phases.length > 0) {
+    lines.push('phases');
+    for (const record of report.phases) {
+      const ms = report.durations[record.phase];
+      lines.push(`  ${record.at}  ${record.phase}${ms === undefined ? '' : `  ${formatDuration(ms)}`}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function progressDetails(workflowId: string, status: string, progress: EnablementProgress): string {
+  const lines = [
+    `workflow   ${workflowId}`,
+    `status     ${status}`,
+    `phase      ${progress.phase}${phaseIndexText(progress.phase)}`,
+    `task id    ${progress.taskId ?? '-'}`,
+    `polls      ${progress.pollCount}, retries ${progress.retries}`,
+  ];
+  if (progress.outcome) lines.push(`outcome    ${progress.outcome}`);
+  if (progress.lastError) lines.push(`last error ${progress.lastError.type}: ${progress.lastError.message}`);
+  if (progress.cancel) {
+    lines.push(
+      `cancel     requested by ${progress.cancel.requestedBy} at ${progress.cancel.at}: ${progress.cancel.reason}`
+    );
+  }
+  if (progress.phases.length > 0) {
+    lines.push('phases');
+    for (const record of progress.phases) lines.push(`  ${record.at}  ${record.phase}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const PHASE_COUNT = LIGHTNING_PHASES.length;
+
+/** 1-based position of a KDF phase in the known sequence, 0 before the first. */
+export function phaseIndex(phase: string): number {
+  return (LIGHTNING_PHASES as readonly string[]).indexOf(phase) + 1;
+}
+
+const phaseIndexText = (phase: string): string => {
+  const index = phaseIndex(phase);
+  return index > 0 ? ` (${index}/${PHASE_COUNT})` : '';
+};
+
+/** Live progress of one or more enablements. */
+export interface ProgressView {
+  update(key: string, progress: EnablementProgress): void;
+  done(key: string, report: EnablementReport): void;
+  stop(): void;
+}
+
+/** No live output (`--json`). */
+export const silentView = (): ProgressView => ({
+  update: () => undefined,
+  done: () => undefined,
+  stop: () => undefined,
+});
+
+const clock = (): string => new Date().toISOString().slice(11, 19);
+
+/** One line per phase, with the time KDF entered it: for logs and pipes. */
+export function lineView(out: Writable, keyWidth = 0): ProgressView {
+  const state = new Map<string, { phase: string; printed: number }>();
+  const stateOf = (key: string) => {
+    let entry = state.get(key);
+    if (!entry) {
+      entry = { phase: '', printed: 0 };
+      state.set(key, entry);
+    }
+    return entry;
+  };
+  const printPhases = (key: string, phases: readonly PhaseRecord[]) => {
+    const entry = stateOf(key);
+    for (const record of phases.slice(entry.printed)) {
+      out.write(
+        `${record.at.slice(11, 19)}  ${key.padEnd(keyWidth)}  ${record.phase}${phaseIndexText(record.phase)}\n`
+      );
+    }
+    entry.printed = Math.max(entry.printed, phases.length);
+  };
+  return {
+    update(key, progress) {
+      printPhases(key, progress.phases);
+      const entry = stateOf(key);
+      // steps of our own (preflight, init, cancelling) are not in KDF's phase list
+      if (progress.phase !== entry.phase && !progress.phases.some((record) => record.phase === progress.phase)) {
+        out.write(`${clock()}  ${key.padEnd(keyWidth)}  ${progress.phase}\n`);
+      }
+      entry.phase = progress.phase;
+    },
+    done(key, report) {
+      printPhases(key, report.phases);
+      stateOf(key).phase = report.outcome;
+      out.write(`${clock()}  ${key.padEnd(keyWidth)}  ${report.outcome}  ${reportDetail(report)}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** A progress bar per enablement, phase by phase (interactive terminals). */
+export function barView(out: Writable, keyWidth = 0): ProgressView {
+  const multibar = new cliProgress.MultiBar(
+    {
+      stream: out as NodeJS.WritableStream,
+      format: ' {key} [{bar}] {value}/{total}  {phase}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      forceRedraw: true,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic
+  );
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const barFor = (key: string) => {
+    let bar = bars.get(key);
+    if (!bar) {
+      bar = multibar.create(PHASE_COUNT, 0, { key: key.padEnd(keyWidth), phase: 'starting' });
+      bars.set(key, bar);
+    }
+    return bar;
+  };
+  return {
+    update(key, progress) {
+      const index = Math.max(phaseIndex(progress.phase), phaseIndex(progress.phases.at(-1)?.phase ?? ''));
+      barFor(key).update(index, { phase: progress.phase });
+    },
+    done(key, report) {
+      const value = report.outcome === 'enabled' ? PHASE_COUNT : phaseIndex(report.phases.at(-1)?.phase ?? '');
+      barFor(key).update(value, { phase: `${report.outcome}  ${reportDetail(report)}` });
+    },
+    stop: () => multibar.stop(),
+  };
+}

@@ -1,0 +1,50 @@
+// Builds the kdf-lightning Worker: activities wired to the node registry, workflow code from a path or a bundle.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities, createFleetActivities } from '../activities/index.js';
+import type { NodeRegistry } from '../activities/index.js';
+import type { WorkerTuning } from './config.js';
+
+export interface KdfWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  nodes: NodeRegistry;
+  /** Lets fleet activities follow enablements that a fleet did not start itself. */
+  client: Client;
+  /** Path of a prebuilt workflow bundle (`npm run build`); when absent the workflows are bundled at start. */
+  workflowBundlePath?: string;
+  /** Overrides of the tuning defaults below. */
+  tuning?: Partial<WorkerTuning>;
+  identity?: string;
+}
+
+/** Workflow code for development: `workflows/index.ts` next to this file (or the compiled `.js` under dist/). */
+export function defaultWorkflowsPath(): string {
+  const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+}
+
+/** Creates (does not run) the worker; `worker.run()` resolves after a graceful shutdown. */
+export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker> {
+  const tuning = options.tuning ?? {};
+  const workerOptions: WorkerOptions = {
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: { ...createActivities({ nodes: options.nodes }), ...createFleetActivities({ client: options.client }) },
+    maxCachedWorkflows: tuning.maxCachedWorkflows ?? 1_000,
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions ?? 200,
+    maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions ?? 40,
+    // activities see the cancellation after this; a retry on another worker picks the task up (heartbeat timeout)
+    shutdownGraceTime: tuning.shutdownGraceTimeMs ?? 10_000,
+    shutdownForceTime: (tuning.shutdownGraceTimeMs ?? 10_000) + 10_000,
+  };
+  if (options.identity !== undefined) workerOptions.identity = options.identity;
+  if (options.workflowBundlePath !== undefined) workerOptions.workflowBundle = { codePath: options.workflowBundlePath };
+  else workerOptions.workflowsPath = defaultWorkflowsPath();
+  return Worker.create(workerOptions);
+}
