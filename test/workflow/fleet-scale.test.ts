@@ -46,7 +46,10 @@ test('a fleet of 5,000 pairs completes, continuing as new so that no run exceeds
     args: [
       {
         fleetId,
-        defaults: { activationParams: {}, poll: { initialIntervalMs: 50, maxIntervalMs: 200, backoffCoefficient: 1.5 } },
+        defaults: {
+          activationParams: {},
+          poll: { initialIntervalMs: 50, maxIntervalMs: 200, backoffCoefficient: 1.5 },
+        },
         members,
         concurrency: 200,
         perNodeConcurrency: 4,
@@ -68,5 +71,7 @@ test('a fleet of 5,000 pairs completes, continuing as new so that no run exceeds
   expect(runLengths).toHaveLength(summary.runs);
   expect(Math.max(...runLengths)).toBeLessThanOrEqual(MAX_EVENTS_PER_RUN);
   for (const { simulator } of nodes) expect(simulator.stats().maxActiveTasks).toBeLessThanOrEqual(4);
-  console.info(`5,000-pair fleet: ${elapsedS.toFixed(0)} s, ${summary.runs} runs, events per run ${runLengths.join(', ')}`);
+  console.info(
+    `5,000-pair fleet: ${elapsedS.toFixed(0)} s, ${summary.runs} runs, events per run ${runLengths.join(', ')}`
+  );
 }, 1_200_000);
