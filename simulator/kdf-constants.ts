@@ -3,18 +3,10 @@
  *
  * @module
  */
+import { LIGHTNING_PHASES } from '../workflows/api.js';
 
 /** The InProgress `details` of a lightning activation, in the order KDF emits them (§4.3). */
-export const LIGHTNING_PHASES = [
-  'ActivatingCoin',
-  'GettingFeesFromRPC',
-  'ReadingNetworkGraphFromFile',
-  'InitializingChannelManager',
-  'InitializingPeerManager',
-  'ReadingScorerFromFile',
-  'InitializingBackgroundProcessor',
-  'ReadingChannelsAddressesFromFile',
-] as const;
+export { LIGHTNING_PHASES };
 export type LightningPhase = (typeof LIGHTNING_PHASES)[number];
 
 /** The phase in which KDF binds the node's listening port (`ln_p2p`). */

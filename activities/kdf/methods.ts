@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from 'zod';
+import { LIGHTNING_PHASES } from '../../workflows/api.js';
 
 /**
  * `v2`: `{ mmrpc: "2.0", userpass, method, params?, id }`, reply `{ mmrpc, result, id }` (§1.2, §1.3).
@@ -98,16 +99,7 @@ export type EnableLightningStatusParams = z.infer<typeof EnableLightningStatusPa
  * KDF's enum also has `Finished`, `WaitingForTrezorToConnect` and `WaitingForUserToConfirmPubkey`, never emitted
  * for lightning; `details` stays a plain string so new phases don't fail the schema.
  */
-export const LightningActivationPhases = [
-  'ActivatingCoin',
-  'GettingFeesFromRPC',
-  'ReadingNetworkGraphFromFile',
-  'InitializingChannelManager',
-  'InitializingPeerManager',
-  'ReadingScorerFromFile',
-  'InitializingBackgroundProcessor',
-  'ReadingChannelsAddressesFromFile',
-] as const;
+export const LightningActivationPhases = LIGHTNING_PHASES;
 export type LightningActivationPhase = (typeof LightningActivationPhases)[number];
 
 /** `balance` values are decimal strings in coin units (§2.2). */

@@ -51,6 +51,17 @@ async function historyEvents(workflowId: string) {
   return (await stack.history(workflowId)).events ?? [];
 }
 
+/** An enablement stuck in its first phase, once the workflow has seen that phase. */
+async function startHangingEnablement(poll = fastPoll) {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({ node, ticker: 'tBTC-lightning-hang', activationParams: defaultActivation, poll });
+  const progress = await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.phases.length > 0
+  );
+  return { node, simulator, handle, progress };
+}
+
 test('happy path: every phase observed, address and balance reported, history bounded', async () => {
   const { id: node, simulator } = await stack.addNode({ phaseMs: 300 });
   const handle = await stack.start({
@@ -154,17 +165,7 @@ test('the deadline cancels the KDF task once and ends timed_out', async () => {
 });
 
 test('the cancel signal cancels the KDF task and reports reason and requester', async () => {
-  const { id: node, simulator } = await stack.addNode();
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning-hang',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
-  await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.phases.length > 0
-  );
+  const { simulator, handle } = await startHangingEnablement();
   await handle.signal(cancelSignal, 'node maintenance', 'alice');
   const { type, report } = await failureOf(handle.result());
   expect(type).toBe('EnablementCancelled');
@@ -177,17 +178,7 @@ test('the cancel signal cancels the KDF task and reports reason and requester', 
 });
 
 test('a Temporal cancellation takes the same path and ends Canceled with the report in the memo', async () => {
-  const { id: node, simulator } = await stack.addNode();
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning-hang',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
-  await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.phases.length > 0
-  );
+  const { simulator, handle } = await startHangingEnablement();
   await handle.cancel();
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
@@ -202,18 +193,8 @@ test('a Temporal cancellation takes the same path and ends Canceled with the rep
 });
 
 test('a cancel that races completion reports the coin enabled, not cancelled', async () => {
-  const { id: node, simulator } = await stack.addNode();
   const slowPoll = { initialIntervalMs: 10_000, maxIntervalMs: 10_000, backoffCoefficient: 1 };
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning-hang',
-    activationParams: defaultActivation,
-    poll: slowPoll,
-  });
-  const progress = await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.phases.length > 0
-  );
+  const { simulator, handle, progress } = await startHangingEnablement(slowPoll);
   simulator.finishTask(progress.taskId as number, 'ok');
   await handle.signal(cancelSignal, 'too slow', 'bob');
   const report = await handle.result();
