@@ -10,6 +10,7 @@ import {
   type KdfClient,
   type LightningTaskStatus,
 } from './kdf/index.js';
+import type { KdfEventStream, KdfEventStreams } from './kdf/event-stream.js';
 import type { NodeRegistry } from './nodes.js';
 import { TaskIdTracker } from './task-tracker.js';
 
@@ -20,6 +21,8 @@ const HEARTBEAT_SLICE_MS = 5_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
+  /** Event streams of the nodes that opt in; without them every node is polled only. */
+  eventStreams?: KdfEventStreams;
 }
 
 export interface TaskRef {
@@ -101,7 +104,7 @@ interface InitProgress {
  * The KDF activities of an enablement. Every KDF failure leaves as an `ApplicationFailure` whose `type` is the
  * KDF `error_type` (or `KdfTransportError` / `KdfProtocolError`), retryable per the classification table.
  */
-export function createActivities({ nodes }: ActivityDependencies) {
+export function createActivities({ nodes, eventStreams }: ActivityDependencies) {
   const clients = new Map<string, KdfClient>();
   const tracker = new TaskIdTracker();
 
@@ -188,8 +191,9 @@ export function createActivities({ nodes }: ActivityDependencies) {
         const progress: InitProgress = { sent: true, highestSeenBefore: tracker.highestSeen(node) };
         Context.current().heartbeat(progress);
         try {
+          const stream = eventStreams?.for(node);
           const { task_id: taskId } = await clientFor(node).initLightning(
-            { ticker, activation_params: activationParams },
+            { ticker, activation_params: activationParams, ...(stream && { client_id: stream.clientId }) },
             { signal: Context.current().cancellationSignal }
           );
           tracker.claim(node, taskId);
@@ -221,10 +225,16 @@ export function createActivities({ nodes }: ActivityDependencies) {
       });
       let intervalMs = policy.initialIntervalMs;
       let firstChangeAt = progress.phases.length > 0 ? Date.now() : null;
+      const stream = eventStreams?.for(node);
+      stream?.follow(taskId);
+      let wokenByEvent = false;
       try {
         for (;;) {
+          const polledAt = Date.now();
           progress.polls += 1;
           const state = await readStatus(node, taskId);
+          const changed = state.kind !== 'in_progress' || state.phase !== progress.phase;
+          if (changed) recordDetection(wokenByEvent ? 'push' : 'poll');
           if (state.kind !== 'in_progress') return finish(state);
           if (state.phase !== progress.phase) {
             progress.phase = state.phase;
@@ -234,8 +244,14 @@ export function createActivities({ nodes }: ActivityDependencies) {
           }
           if (firstChangeAt !== null && Date.now() - firstChangeAt >= coalesceMs) return finish(state);
           context.heartbeat(progress);
+          // a healthy stream announces changes, so polling only has to catch lost events
+          const waitMs = stream?.connected ? policy.maxIntervalMs : intervalMs;
           const untilCoalesced = firstChangeAt === null ? Infinity : firstChangeAt + coalesceMs - Date.now();
-          await sleepWithHeartbeats(Math.max(0, Math.min(intervalMs, untilCoalesced)), progress);
+          wokenByEvent = await waitWithHeartbeats(Math.max(0, Math.min(waitMs, untilCoalesced)), progress, {
+            stream,
+            taskId,
+            since: polledAt,
+          });
           intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
         }
       } catch (error) {
@@ -245,6 +261,8 @@ export function createActivities({ nodes }: ActivityDependencies) {
           context.heartbeat({ ...progress, lastError: failure } satisfies PollProgress);
         }
         throw toApplicationFailure(error);
+      } finally {
+        stream?.unfollow(taskId);
       }
     },
 
@@ -323,13 +341,34 @@ function taskState(status: LightningTaskStatus): TaskState {
   }
 }
 
-async function sleepWithHeartbeats(ms: number, details: PollProgress): Promise<void> {
+/**
+ * Waits `ms` (heartbeating every few seconds), or less when the task's event stream reports a change after
+ * `since`; resolves whether an event ended the wait.
+ */
+async function waitWithHeartbeats(
+  ms: number,
+  details: PollProgress,
+  wake: { stream: KdfEventStream | undefined; taskId: number; since: number }
+): Promise<boolean> {
   const context = Context.current();
   const until = Date.now() + ms;
   for (let left = ms; left > 0; left = until - Date.now()) {
-    await context.sleep(Math.min(left, HEARTBEAT_SLICE_MS));
+    const slice = Math.min(left, HEARTBEAT_SLICE_MS);
+    if (wake.stream) {
+      if (await wake.stream.waitForEvent(wake.taskId, wake.since, slice, context.cancellationSignal)) return true;
+      if (context.cancellationSignal.aborted) await context.cancelled;
+    } else {
+      await context.sleep(slice);
+    }
     context.heartbeat(details);
   }
+  return false;
+}
+
+function recordDetection(source: 'push' | 'poll'): void {
+  Context.current()
+    .metricMeter.createCounter('kdf_status_detections', 'detections', 'Status changes seen, by what woke the poll')
+    .add(1, { source });
 }
 
 const rpcLatencyByMeter = new WeakMap<MetricMeter, MetricHistogram>();

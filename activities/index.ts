@@ -16,3 +16,5 @@ export type {
 export type { KdfNodeConfig, NodeRegistry } from './nodes.js';
 export { createFleetActivities } from './fleet.js';
 export type { FleetActivities, FleetActivityDependencies } from './fleet.js';
+export { KdfEventStreams } from './kdf/index.js';
+export type { EventStreamHooks } from './kdf/index.js';

@@ -10,6 +10,11 @@ export interface KdfNodeConfig {
   requestTimeoutMs?: number;
   /** At most this many RPC requests in flight to this node from one worker. @default unlimited */
   maxConcurrentRequests?: number;
+  /**
+   * Follow KDF's event stream to learn of phase changes at once; polling stays as the safety net. Needs
+   * `event_streaming_configuration` in the node's KDF config (KDF 2.4+). @default false
+   */
+  eventStream?: boolean;
 }
 
 /** Node id → connection settings. */

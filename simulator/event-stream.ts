@@ -8,14 +8,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendText } from './http-io.js';
 import type { TaskStatus } from './tasks.js';
 
+/** Run-time faults of the event stream, for testing clients that must not depend on it. */
+export interface EventStreamFaults {
+  /** Refuse new connections (HTTP 503) while set. */
+  refuse: boolean;
+  /** Chance that a frame is dropped instead of sent. */
+  dropProbability: number;
+}
+
 export class EventStreams {
   readonly #clients = new Map<number, ServerResponse>();
+  readonly faults: EventStreamFaults = { refuse: false, dropProbability: 0 };
+  /** Frames written to a connected client. */
+  sent = 0;
 
   /** @param enabled KDF serves the endpoint only with `event_streaming_configuration` in its config. */
   constructor(private readonly enabled: boolean) {}
 
   open(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): void {
     if (!this.enabled) return sendText(response, 500, 'Event streaming is disabled');
+    if (this.faults.refuse) return sendText(response, 503, 'kdf-sim: event stream refused (injected)');
     const id = query.get('id') ?? '0';
     if (!/^\d+$/.test(id)) return sendText(response, 400, 'Invalid client ID');
     const clientId = Number(id);
@@ -34,7 +46,10 @@ export class EventStreams {
 
   /** Dropped silently when no client with that id is connected, as in KDF. */
   pushTaskStatus(clientId: number, taskId: number, status: TaskStatus): void {
-    this.#clients.get(clientId)?.write(`data: ${JSON.stringify({ _type: `TASK:${taskId}`, message: status })}\n\n`);
+    const client = this.#clients.get(clientId);
+    if (!client || Math.random() < this.faults.dropProbability) return;
+    client.write(`data: ${JSON.stringify({ _type: `TASK:${taskId}`, message: status })}\n\n`);
+    this.sent += 1;
   }
 
   closeAll(): void {

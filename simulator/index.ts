@@ -52,6 +52,13 @@ export interface RunningSimulator {
    * Throws a `TaskNotRunningError` for an unknown, finished or cancelled task.
    */
   finishTask(taskId: number, outcome?: 'ok' | 'error'): void;
+  /** Event-stream faults: close the connected streams, refuse new ones, drop frames; `sent` counts frames. */
+  readonly eventStreams: {
+    closeAll(): void;
+    refuse(refusing: boolean): void;
+    dropFrames(probability: number): void;
+    sent(): number;
+  };
   /** Closes every socket and clears every timer; calling it again is harmless. */
   stop(): Promise<void>;
 }
@@ -91,6 +98,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     clearFaults: () => simulator.faults.clear(),
     restart: () => simulator.restart(),
     finishTask: (taskId, outcome) => simulator.finishTask(taskId, outcome),
+    eventStreams: {
+      closeAll: () => simulator.streams.closeAll(),
+      refuse: (refusing) => (simulator.streams.faults.refuse = refusing),
+      dropFrames: (probability) => (simulator.streams.faults.dropProbability = probability),
+      sent: () => simulator.streams.sent,
+    },
     stop: () => (stopped ??= stop()),
   };
 }

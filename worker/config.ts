@@ -1,4 +1,5 @@
 // Worker configuration, parsed once at start from the environment and KDF_NODES_FILE. Fails fast naming the bad field.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { KdfNodeConfig, NodeRegistry } from '../activities/index.js';
+import { CodecConfigError, keyringFromEnv, keyringSummary, type Keyring } from '../codec/keys.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -48,6 +50,8 @@ export interface WorkerConfig {
   tuning: WorkerTuning;
   /** Path of a prebuilt workflow bundle (KDF_WORKFLOW_BUNDLE, or dist/workflow-bundle.js in production). */
   workflowBundle?: string;
+  /** AES-256-GCM payload encryption keys (KDF_CODEC_KEYS_FILE or KDF_CODEC_KEYS); payloads are plaintext without. */
+  payloadEncryption?: Keyring;
 }
 
 type Env = Record<string, string | undefined>;
@@ -68,6 +72,8 @@ const NodeEntry = z
       .max(25_000, 'must be at most 25000 (below the activities’ 30 s start-to-close timeout)')
       .exactOptional(),
     maxConcurrentRequests: z.int().min(1, 'must be at least 1').max(1_000).exactOptional(),
+    /** Follow KDF's event stream (needs `event_streaming_configuration` in the node's KDF config). */
+    eventStream: z.boolean().exactOptional(),
   })
   .check((ctx) => {
     const { userpassEnv, userpassFile } = ctx.value;
@@ -146,6 +152,7 @@ export function loadNodesFile(file: string, env: Env = process.env, variable = '
     const node: KdfNodeConfig = { id, url: entry.url, userpass: userpass ?? '' };
     if (entry.requestTimeoutMs !== undefined) node.requestTimeoutMs = entry.requestTimeoutMs;
     if (entry.maxConcurrentRequests !== undefined) node.maxConcurrentRequests = entry.maxConcurrentRequests;
+    if (entry.eventStream !== undefined) node.eventStream = entry.eventStream;
     nodes.set(id, node);
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'), variable);
@@ -191,8 +198,74 @@ function logLevel(env: Env): LogLevel {
   return value as LogLevel;
 }
 
-/** Temporal connection from @temporalio/envconfig (TEMPORAL_ADDRESS, _NAMESPACE, _API_KEY, _TLS_*, profile file). */
+const isTrue = (value: string | undefined): boolean => value === 'true' || value === '1';
+
+/** TLS material from TEMPORAL_TLS_*_PATH / _DATA: readable, PEM, unexpired, certificate and key in pairs. */
+function checkTlsEnv(env: Env): void {
+  const material = (name: 'CLIENT_CERT' | 'CLIENT_KEY' | 'SERVER_CA_CERT') => {
+    const pathVariable = `TEMPORAL_TLS_${name}_PATH`;
+    const dataVariable = `TEMPORAL_TLS_${name}_DATA`;
+    const file = env[pathVariable];
+    const data = env[dataVariable];
+    if (file !== undefined && data !== undefined) {
+      throw new ConfigError(`${pathVariable}: set either ${pathVariable} or ${dataVariable}, not both`, pathVariable);
+    }
+    if (file === undefined) return data === undefined ? undefined : { variable: dataVariable, pem: data };
+    try {
+      return { variable: pathVariable, pem: readFileSync(file, 'utf8') };
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(`${pathVariable}: cannot read ${path.resolve(file)}: ${reason}`, pathVariable);
+    }
+  };
+  const certificate = (source: { variable: string; pem: string } | undefined) => {
+    if (source === undefined) return;
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(source.pem);
+    } catch {
+      throw new ConfigError(`${source.variable}: not a PEM certificate`, source.variable);
+    }
+    if (Date.parse(cert.validTo) < Date.now()) {
+      throw new ConfigError(`${source.variable}: the certificate expired on ${cert.validTo}`, source.variable);
+    }
+  };
+  const clientCert = material('CLIENT_CERT');
+  const clientKey = material('CLIENT_KEY');
+  certificate(clientCert);
+  certificate(material('SERVER_CA_CERT'));
+  if (clientKey !== undefined) {
+    try {
+      createPrivateKey(clientKey.pem);
+    } catch {
+      // the parser's message is not shown: it is about the key
+      throw new ConfigError(`${clientKey.variable}: not an unencrypted PEM private key`, clientKey.variable);
+    }
+  }
+  if ((clientCert === undefined) !== (clientKey === undefined)) {
+    const missing = clientCert === undefined ? 'TEMPORAL_TLS_CLIENT_CERT_PATH' : 'TEMPORAL_TLS_CLIENT_KEY_PATH';
+    throw new ConfigError(`${missing}: mTLS needs both the client certificate and its key`, missing);
+  }
+  if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_TLS !== undefined && !isTrue(env.TEMPORAL_TLS)) {
+    throw new ConfigError(
+      'TEMPORAL_TLS: must not be false with TEMPORAL_API_KEY (the key would travel in clear text)',
+      'TEMPORAL_TLS'
+    );
+  }
+  if (isTrue(env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION)) {
+    throw new ConfigError(
+      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: not supported by the TypeScript SDK; set TEMPORAL_TLS_SERVER_NAME or TEMPORAL_TLS_SERVER_CA_CERT_PATH instead',
+      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION'
+    );
+  }
+}
+
+/**
+ * Temporal connection from @temporalio/envconfig (TEMPORAL_ADDRESS, _NAMESPACE, _API_KEY, _TLS_*, profile file).
+ * An API key turns TLS on; TLS files are read and checked here, so a bad one is reported by its variable.
+ */
 export function loadTemporalConfig(env: Env = process.env): WorkerConfig['temporal'] {
+  checkTlsEnv(env);
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
@@ -266,6 +339,12 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     const built = path.join(projectRoot(), 'dist', 'workflow-bundle.js');
     if (existsSync(built)) config.workflowBundle = built;
   }
+  try {
+    const keyring = keyringFromEnv(env);
+    if (keyring !== undefined) config.payloadEncryption = keyring;
+  } catch (err) {
+    throw err instanceof CodecConfigError ? new ConfigError(err.message, err.field) : err;
+  }
   return config;
 }
 
@@ -294,6 +373,7 @@ export function configSummary(config: WorkerConfig): Record<string, unknown> {
     metricsAddress: config.metricsAddress ?? 'disabled',
     logLevel: config.logLevel,
     workflowCode: config.workflowBundle ?? 'workflowsPath (bundled at start)',
+    payloadEncryption: config.payloadEncryption ? keyringSummary(config.payloadEncryption) : 'off',
     ...config.tuning,
   };
 }

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { createActivities, createFleetActivities } from '../activities/index.js';
+import { createActivities, createFleetActivities, type KdfEventStreams } from '../activities/index.js';
 import type { NodeRegistry } from '../activities/index.js';
 import type { WorkerTuning } from './config.js';
 
@@ -15,11 +16,15 @@ export interface KdfWorkerOptions {
   nodes: NodeRegistry;
   /** Lets fleet activities follow enablements that a fleet did not start itself. */
   client: Client;
+  /** Event streams of the nodes that opt in (`eventStream: true`); the caller closes them after the run. */
+  eventStreams?: KdfEventStreams;
   /** Path of a prebuilt workflow bundle (`npm run build`); when absent the workflows are bundled at start. */
   workflowBundlePath?: string;
   /** Overrides of the tuning defaults below. */
   tuning?: Partial<WorkerTuning>;
   identity?: string;
+  /** Payload codecs (encryption) shared with the clients; payloads are plain JSON without. */
+  dataConverter?: DataConverter;
 }
 
 /** Workflow code for development: `workflows/index.ts` next to this file (or the compiled `.js` under dist/). */
@@ -35,7 +40,13 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: { ...createActivities({ nodes: options.nodes }), ...createFleetActivities({ client: options.client }) },
+    activities: {
+      ...createActivities({
+        nodes: options.nodes,
+        ...(options.eventStreams && { eventStreams: options.eventStreams }),
+      }),
+      ...createFleetActivities({ client: options.client }),
+    },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 1_000,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions ?? 200,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions ?? 40,
@@ -44,6 +55,7 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
     shutdownForceTime: (tuning.shutdownGraceTimeMs ?? 10_000) + 10_000,
   };
   if (options.identity !== undefined) workerOptions.identity = options.identity;
+  if (options.dataConverter !== undefined) workerOptions.dataConverter = options.dataConverter;
   if (options.workflowBundlePath !== undefined) workerOptions.workflowBundle = { codePath: options.workflowBundlePath };
   else workerOptions.workflowsPath = defaultWorkflowsPath();
   return Worker.create(workerOptions);

@@ -1,8 +1,11 @@
 // `npm run worker`: the kdf-lightning worker process. Configuration from the environment (worker/README.md).
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { MetricMeter } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
+import { encryptionDataConverter } from '../codec/encryption-codec.js';
 import { ConfigError, configSummary, loadWorkerConfig, secretsOf } from './config.js';
+import { KdfEventStreams, type EventStreamHooks } from '../activities/index.js';
 import { createKdfWorker } from './create-worker.js';
 import { createLogger } from './logger.js';
 import { installRuntime } from './runtime.js';
@@ -19,7 +22,7 @@ async function run(): Promise<void> {
   if (config.temporal.connection.apiKey !== undefined) secrets.push(config.temporal.connection.apiKey);
   log = createLogger({ level: config.logLevel, secrets });
   const metrics: { metricsAddress?: string } = config.metricsAddress ? { metricsAddress: config.metricsAddress } : {};
-  installRuntime({ logger: log, logLevel: config.logLevel, ...metrics });
+  const runtime = installRuntime({ logger: log, logLevel: config.logLevel, ...metrics });
   log.info({ config: configSummary(config) }, 'starting kdf-lightning worker');
 
   let connection: NativeConnection;
@@ -32,23 +35,46 @@ async function run(): Promise<void> {
       exitCode: EXIT_UNAVAILABLE,
     });
   }
+  const eventStreams = new KdfEventStreams(config.nodes, eventStreamMetrics(runtime.metricMeter, log));
+  // the fleet activities' client reads enablement results, so it decrypts like the worker
+  const dataConverter = config.payloadEncryption && encryptionDataConverter(config.payloadEncryption);
   try {
     const worker = await createKdfWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.taskQueue,
       nodes: config.nodes,
-      client: new Client({ connection: clientConnection, namespace: config.temporal.namespace }),
+      client: new Client({
+        connection: clientConnection,
+        namespace: config.temporal.namespace,
+        ...(dataConverter && { dataConverter }),
+      }),
+      eventStreams,
       tuning: config.tuning,
       ...(config.workflowBundle !== undefined && { workflowBundlePath: config.workflowBundle }),
+      ...(dataConverter && { dataConverter }),
     });
     if (config.metricsAddress) log.info({ url: `http://${config.metricsAddress}/metrics` }, 'Prometheus metrics');
     log.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace }, 'worker running');
     await worker.run();
     log.info('worker stopped');
   } finally {
+    eventStreams.close();
     await Promise.all([connection.close(), clientConnection.close()]);
   }
+}
+
+/** Stream health per node and events received, next to the SDK's metrics; connection changes are logged. */
+function eventStreamMetrics(meter: MetricMeter, logger: PinoLogger): EventStreamHooks {
+  const connected = meter.createGauge('kdf_event_stream_connected', 'int', '', 'KDF event stream connected (1) or not');
+  const events = meter.createCounter('kdf_event_stream_events', 'events', 'KDF event stream frames received');
+  return {
+    onConnection: (node, isConnected) => {
+      connected.set(isConnected ? 1 : 0, { node });
+      logger.info({ node, connected: isConnected }, 'KDF event stream');
+    },
+    onEvent: (node) => events.add(1, { node }),
+  };
 }
 
 run().catch((err: unknown) => {

@@ -47,3 +47,5 @@ export {
   VersionResult,
 } from './methods.js';
 export type { KdfMethod, LightningActivationPhase, ParamsOf, ResultOf } from './methods.js';
+export { KdfEventStream, KdfEventStreams } from './event-stream.js';
+export type { EventStreamHooks } from './event-stream.js';

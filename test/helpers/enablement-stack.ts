@@ -4,7 +4,12 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { createActivities, createFleetActivities, type KdfNodeConfig } from '../../activities/index.js';
+import {
+  createActivities,
+  createFleetActivities,
+  KdfEventStreams,
+  type KdfNodeConfig,
+} from '../../activities/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { enablementWorkflowId, type EnableLightningInput } from '../../workflows/api.js';
 import { enableLightning } from '../../workflows/index.js';
@@ -27,6 +32,8 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+type NodeOptions = Omit<Parameters<typeof startSimulator>[0], 'userpass'> & { eventStream?: boolean };
+
 /**
  * A real dev server (from jest's global set-up), an in-process worker on its own task queue, and a registry of
  * simulated KDF nodes that each test extends with fresh nodes.
@@ -35,6 +42,7 @@ export class EnablementStack {
   readonly taskQueue = uniqueTaskQueue('enable');
   readonly nodes = new Map<string, KdfNodeConfig>();
   readonly workflowIds: string[] = [];
+  readonly eventStreams = new KdfEventStreams(this.nodes);
   readonly #simulators: RunningSimulator[] = [];
   #worker: Worker | undefined;
   #running: Promise<void> | undefined;
@@ -56,7 +64,10 @@ export class EnablementStack {
       connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: { ...createActivities({ nodes: this.nodes }), ...createFleetActivities({ client: this.env.client }) },
+      activities: {
+        ...createActivities({ nodes: this.nodes, eventStreams: this.eventStreams }),
+        ...createFleetActivities({ client: this.env.client }),
+      },
     });
     this.#running = this.#worker.run();
   }
@@ -67,12 +78,12 @@ export class EnablementStack {
     this.#worker = undefined;
   }
 
-  /** A fresh simulated KDF node under a unique node id. */
-  async addNode(options: Omit<Parameters<typeof startSimulator>[0], 'userpass'> = {}) {
+  /** A fresh simulated KDF node under a unique node id; `eventStream` makes the worker follow its stream. */
+  async addNode({ eventStream = false, ...options }: NodeOptions = {}) {
     const simulator = await startSimulator({ userpass: TEST_USERPASS, ...options });
     this.#simulators.push(simulator);
     const id = `sim-${randomUUID().slice(0, 8)}`;
-    this.nodes.set(id, { id, url: simulator.url, userpass: TEST_USERPASS, requestTimeoutMs: 3_000 });
+    this.nodes.set(id, { id, url: simulator.url, userpass: TEST_USERPASS, requestTimeoutMs: 3_000, eventStream });
     return { id, simulator };
   }
 
@@ -93,6 +104,7 @@ export class EnablementStack {
 
   async teardown(): Promise<void> {
     await this.stopWorker();
+    this.eventStreams.close();
     await Promise.all(this.#simulators.map((simulator) => simulator.stop()));
     await this.env.teardown();
   }
