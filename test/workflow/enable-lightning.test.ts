@@ -8,6 +8,10 @@ import {
   progressQuery,
   type EnablementReport,
 } from '../../workflows/api.js';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import {
   EnablementStack,
@@ -20,6 +24,8 @@ import {
 const INIT = 'task::enable_lightning::init';
 const STATUS = 'task::enable_lightning::status';
 const CANCEL = 'task::enable_lightning::cancel';
+const { History } = temporal.api.history.v1;
+const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 const fastPoll = { initialIntervalMs: 100, maxIntervalMs: 500, backoffCoefficient: 1.5 };
 
 let stack: EnablementStack;
@@ -261,10 +267,12 @@ test('history size depends on the number of phases, not on how long they take', 
     await handle.result().catch(() => undefined);
     return (await historyEvents(handle.workflowId)).length;
   };
-  const short = await events(3_000, 'tBTC-lightning-hang');
+  const short = await events(5_000, 'tBTC-lightning-hang');
   const long = await events(12_000, 'tBTC-lightning-hang-2');
-  console.info(`history events: ${short} for a 3 s activation, ${long} for a 12 s one`);
-  expect(Math.abs(long - short)).toBeLessThanOrEqual(2);
+  console.info(`history events: ${short} for a 5 s activation, ${long} for a 12 s one`);
+  // what may differ: whether the cancelled poll reports back before the workflow closes (its completion plus
+  // one workflow task the server rejects because that completion arrived meanwhile)
+  expect(Math.abs(long - short)).toBeLessThanOrEqual(6);
 });
 
 test('no history of these enablements contains the userpass', async () => {
@@ -274,17 +282,42 @@ test('no history of these enablements contains the userpass', async () => {
   }
 });
 
-test('every recorded history replays against the current workflow code', async () => {
+test('every history of this run replays against the current workflow code', async () => {
   const histories = await Promise.all(
     [...new Set(stack.workflowIds)].map(async (workflowId) => ({
       workflowId,
       history: await stack.history(workflowId),
     }))
   );
+  expect(await replayFailures(histories)).toEqual([]);
+  expect(histories.length).toBeGreaterThan(10);
+  if (process.env.KDF_RECORD_HISTORIES) recordHistories(histories);
+});
+
+test('the committed histories of earlier workflow versions still replay', async () => {
+  const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json'));
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  const histories = files.map((file) => ({
+    workflowId: file,
+    history: History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
+  }));
+  expect(await replayFailures(histories)).toEqual([]);
+});
+
+async function replayFailures(histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]) {
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
-  expect(failures).toEqual([]);
-  expect(histories.length).toBeGreaterThan(10);
-});
+  return failures;
+}
+
+/** `KDF_RECORD_HISTORIES=1 npm test -- test/workflow/enable-lightning` refreshes the committed histories. */
+function recordHistories(histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]): void {
+  const scrubNode = (text: string) => text.replace(/sim-[0-9a-f]{8}/g, 'sim-node');
+  for (const [index, { workflowId, history }] of histories.entries()) {
+    const name = `${String(index).padStart(2, '0')}-${scrubNode(workflowId).replace(/^enable-lightning\/sim-node\//, '')}`;
+    const json = History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String });
+    writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(json)}\n`);
+  }
+}
