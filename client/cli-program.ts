@@ -1,19 +1,50 @@
 // The `kdf-lightning` command line: a thin layer over the library in client/index.ts.
 import { userInfo } from 'node:os';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { enablementWorkflowId, Outcome } from '../workflows/api.js';
-import type { EnablementReport } from '../workflows/api.js';
+import {
+  enablementWorkflowId,
+  fleetWorkflowId,
+  KdfPhaseAttribute,
+  Outcome,
+  REPORT_MEMO_KEY,
+} from '../workflows/api.js';
+import type { EnablementReport, FleetProgress } from '../workflows/api.js';
 import { connectClient, taskQueueFromEnv } from './connection.js';
 import type { ConnectConfig } from './connection.js';
 import { DurationError, parseDuration } from './duration.js';
-import { cancelEnablement, getProgress, listEnablements, startEnablement, waitForReport } from './enablements.js';
+import {
+  cancelEnablement,
+  ENABLE_WORKFLOW_TYPE,
+  getProgress,
+  listEnablements,
+  startEnablement,
+  waitForReport,
+} from './enablements.js';
 import type { EnablementSummary, ListFilter } from './enablements.js';
 import { EnablementNotFoundError, isUnavailable } from './errors.js';
 import { EXIT_CODES_HELP, ExitCode, outcomeExitCode, worstExitCode } from './exit-codes.js';
-import { barView, lineView, progressDetails, reportDetails, reportTable, silentView, table } from './output.js';
-import type { ProgressView, Writable } from './output.js';
-import { defaultNodeName, InputError, validateEnableInput } from './schema.js';
+import { cancelFleet, fleetHandle, getFleetProgress, startFleet, waitForFleet } from './fleet.js';
+import { loadFleetManifest } from './manifest.js';
+import type { FleetOverrides } from './manifest.js';
+import {
+  barView,
+  fleetBarView,
+  fleetDetails,
+  fleetFailuresReport,
+  fleetLineView,
+  lineView,
+  progressDetails,
+  reportDetails,
+  reportTable,
+  silentFleetView,
+  silentView,
+  table,
+} from './output.js';
+import type { FleetView, ProgressView, Writable } from './output.js';
+import { defaultNodeName, ID_PATTERN, InputError, validateEnableInput } from './schema.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -58,6 +89,23 @@ const duration = (value: string): number => {
 };
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const decimal = (value: string): number => {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError('must be a number, e.g. 20 or 0.5.');
+  return Number(value);
+};
+
+export const FLEET_EXIT_CODES_HELP = `Exit codes (fleet commands):
+  0   every member enabled, or the command succeeded (fleet without --wait,
+      fleet-status of a running fleet, fleet-cancel --no-wait)
+  2   a member failed (KDF error, lost task, terminated), or the fleet workflow itself failed
+  3   the fleet was cancelled (whatever its members did before), or a member was cancelled
+  4   a member timed out
+  64  bad usage or manifest (the message names the flag or the manifest field)
+  66  no such fleet; fleet-cancel: the fleet is not running
+  69  Temporal server unreachable
+  70  unexpected internal error
+Unless the fleet was cancelled, the worst member outcome wins: failed > timed out > cancelled > enabled.`;
 
 /** The login name, for `cancel --by` when $USER is not set. */
 function osUser(): string {
@@ -219,6 +267,53 @@ ${EXIT_CODES_HELP}`
       .requiredOption('--ticker <ticker>', 'Lightning ticker')
       .option('--json', 'print one JSON document')
       .action(withContext(resultCommand))
+  );
+
+  const addFleetExitHelp = (command: Command) => command.addHelpText('after', `\n${FLEET_EXIT_CODES_HELP}`);
+
+  addFleetExitHelp(
+    program
+      .command('fleet')
+      .description(
+        'Enable Lightning on many nodes from a manifest: starts the fleet workflow (or joins the running one with ' +
+          'the same fleet id). Re-running a manifest is idempotent: enabled pairs are not started again.'
+      )
+      .argument('<MANIFEST>', 'fleet manifest, .yaml/.yml or .json (see examples/fleet.yaml)')
+      .option(
+        '--concurrency <n>',
+        'members running at once across the fleet (overrides the manifest; default 50)',
+        integer
+      )
+      .option('--per-node <n>', 'members running at once on one node (overrides the manifest; default 2)', integer)
+      .option('--rate <r>', 'member starts per second (overrides the manifest; default unlimited)', decimal)
+      .option('--task-queue <name>', 'Temporal task queue of the workers (default: KDF_TASK_QUEUE, else kdf-lightning)')
+      .option('--wait', 'follow the fleet until every member ends, then print the failures')
+      .option('--json', 'print one JSON document (with --wait: the final fleet summary)')
+      .action(withContext(fleetCommand))
+  );
+
+  addFleetExitHelp(
+    program
+      .command('fleet-status')
+      .description('Show the progress of a fleet once: counts by outcome, failures, running members by phase.')
+      .argument('<FLEET_ID>', "the manifest's `fleet` id")
+      .option('--json', 'print one JSON document')
+      .action(withContext(fleetStatusCommand))
+  );
+
+  addFleetExitHelp(
+    program
+      .command('fleet-cancel')
+      .description(
+        'Cancel a running fleet: no more members start, running ones are cancelled through their own ' +
+          'compensation (their KDF tasks are cancelled); waits for the fleet to end unless --no-wait.'
+      )
+      .argument('<FLEET_ID>', "the manifest's `fleet` id")
+      .requiredOption('--reason <text>', "why (recorded in the fleet summary and every member's report)")
+      .option('--by <name>', 'who cancels (default: $USER, else the login name)')
+      .option('--no-wait', 'return once cancellation is requested instead of waiting for the fleet to end')
+      .option('--json', 'print one JSON document')
+      .action(withContext(fleetCancelCommand))
   );
   return program;
 }
@@ -529,12 +624,312 @@ async function resultCommand(ctx: Context, options: { node: string; ticker: stri
   finish(ctx, [await waitForReport(client, options.node, options.ticker)], true);
 }
 
+/** Thrown when no fleet workflow exists under an id, or (fleet-cancel) it is not running: exit 66. */
+export class FleetNotFoundError extends Error {
+  override name = 'FleetNotFoundError';
+  constructor(
+    message: string,
+    readonly workflowId: string
+  ) {
+    super(message);
+  }
+}
+
+/** The fleet workflow itself ended without a summary (terminated, failed): exit with `code`. */
+export class FleetEndedError extends Error {
+  override name = 'FleetEndedError';
+  constructor(
+    message: string,
+    readonly code: ExitCode
+  ) {
+    super(message);
+  }
+}
+
+const fleetNotFound = (fleetId: string): FleetNotFoundError =>
+  new FleetNotFoundError(`no fleet ${fleetId} (workflow ${fleetWorkflowId(fleetId)})`, fleetWorkflowId(fleetId));
+
+/** Checked before connecting: the id ends up in a workflow id and a visibility query. */
+function requireFleetId(fleetId: string): string {
+  if (!ID_PATTERN.test(fleetId)) {
+    throw usage(
+      `FLEET_ID: "${fleetId}" is not a valid fleet id (1-64 letters, digits, ".", "_" or "-", starting with a letter or digit)`,
+      'FLEET_ID'
+    );
+  }
+  return fleetId;
+}
+
+export interface FleetOptions {
+  concurrency?: number;
+  perNode?: number;
+  rate?: number;
+  taskQueue?: string;
+  wait?: boolean;
+}
+
+/** `--concurrency`, `--per-node` and `--rate` → manifest overrides, within the manifest's own limits. */
+export function fleetOverrides(options: FleetOptions): FleetOverrides {
+  const overrides: FleetOverrides = {};
+  if (options.concurrency !== undefined) {
+    if (!(options.concurrency >= 1 && options.concurrency <= 10_000)) {
+      throw usage('--concurrency: must be 1-10000', '--concurrency');
+    }
+    overrides.concurrency = options.concurrency;
+  }
+  if (options.perNode !== undefined) {
+    if (!(options.perNode >= 1 && options.perNode <= 1_000)) throw usage('--per-node: must be 1-1000', '--per-node');
+    overrides.perNodeConcurrency = options.perNode;
+  }
+  if (options.rate !== undefined) {
+    if (!(options.rate > 0 && options.rate <= 10_000)) {
+      throw usage('--rate: must be above 0 and at most 10000 starts per second', '--rate');
+    }
+    overrides.startsPerSecond = options.rate;
+  }
+  return overrides;
+}
+
+/**
+ * Exit code of a finished fleet: cancelled (3) when the fleet was cancelled, else the worst member outcome;
+ * 0 only when every member ended enabled.
+ */
+export function fleetExitCode(progress: FleetProgress, cancelled = progress.cancel !== undefined): ExitCode {
+  if (cancelled) return ExitCode.cancelled;
+  const { counts } = progress;
+  const codes: ExitCode[] = [];
+  if (counts.failed > 0) codes.push(ExitCode.failed);
+  if (counts.timed_out > 0) codes.push(ExitCode.timedOut);
+  if (counts.cancelled > 0) codes.push(ExitCode.cancelled);
+  const worst = worstExitCode(codes);
+  // members that never ended (a fleet cut short) did not get enabled either
+  if (worst === ExitCode.ok && counts.enabled < progress.total) return ExitCode.failed;
+  return worst;
+}
+
+/** Running members of a fleet by their `KdfPhase` (visibility; members not started by the fleet are not counted). */
+export async function fleetMemberPhases(client: Client, fleetId: string): Promise<Record<string, number>> {
+  requireFleetId(fleetId);
+  const query = `WorkflowType = '${ENABLE_WORKFLOW_TYPE}' AND KdfFleet = '${fleetId}' AND ExecutionStatus = 'Running'`;
+  const phases: Record<string, number> = {};
+  for await (const info of client.workflow.list({ query, pageSize: 1_000 })) {
+    const phase = info.typedSearchAttributes.get(KdfPhaseAttribute) ?? 'starting';
+    phases[phase] = (phases[phase] ?? 0) + 1;
+  }
+  return phases;
+}
+
+type FleetStatus = 'running' | 'cancelling' | 'finished' | 'cancelled';
+
+interface FleetEnd {
+  progress: FleetProgress;
+  /** Cancelled through `fleet-cancel` (progress.cancel) or by a Temporal cancellation (e.g. from the UI). */
+  cancelled: boolean;
+}
+
+const isFleetProgress = (value: unknown): value is FleetProgress =>
+  typeof value === 'object' && value !== null && 'fleetId' in value && 'counts' in value && 'total' in value;
+
+async function describeFleet(client: Client, fleetId: string) {
+  try {
+    return await fleetHandle(client, fleetId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw fleetNotFound(fleetId);
+    throw err;
+  }
+}
+
+/** The summary of a fleet whose result() threw: the memo of a cancelled one, else an error with its exit code. */
+async function fleetEndFromError(client: Client, fleetId: string, err: unknown): Promise<FleetEnd> {
+  if (err instanceof WorkflowNotFoundError) throw fleetNotFound(fleetId);
+  if (!(err instanceof WorkflowFailedError)) throw err;
+  if (err.cause instanceof CancelledFailure) {
+    const memo = await fleetHandle(client, fleetId)
+      .describe()
+      .then(
+        (description) => description.memo?.[REPORT_MEMO_KEY],
+        () => undefined
+      );
+    if (isFleetProgress(memo)) return { progress: memo, cancelled: true };
+    throw new FleetEndedError(`fleet ${fleetId} was cancelled before it recorded a summary`, ExitCode.cancelled);
+  }
+  const cause = err.cause ? `: ${err.cause.message}` : '';
+  throw new FleetEndedError(`fleet ${fleetId}: ${err.message}${cause}`, ExitCode.failed);
+}
+
+/** The final summary of a finished fleet (across its continue-as-new runs). */
+async function fleetEnd(client: Client, fleetId: string): Promise<FleetEnd> {
+  try {
+    const progress = await fleetHandle(client, fleetId).result();
+    return { progress, cancelled: progress.cancel !== undefined };
+  } catch (err) {
+    return fleetEndFromError(client, fleetId, err);
+  }
+}
+
+function fleetViewFor(ctx: Context): FleetView {
+  if (ctx.json) return silentFleetView();
+  return ctx.io.stdout.isTTY ? fleetBarView(ctx.io.stdout) : fleetLineView(ctx.io.stdout);
+}
+
+const FLEET_POLL_MS = 1_000;
+
+/** Follows a fleet with its `progress` query until it ends. */
+async function followFleet(ctx: Context, client: Client, fleetId: string): Promise<FleetEnd> {
+  const view = fleetViewFor(ctx);
+  try {
+    const progress = await waitForFleet(client, fleetId, (update) => view.update(update), FLEET_POLL_MS);
+    return { progress, cancelled: progress.cancel !== undefined };
+  } catch (err) {
+    return await fleetEndFromError(client, fleetId, err);
+  } finally {
+    view.stop();
+  }
+}
+
+const fleetJson = (workflowId: string, status: FleetStatus, progress: FleetProgress, extra: object = {}) => ({
+  workflowId,
+  status,
+  ...progress,
+  ...extra,
+});
+
+/** Prints a finished fleet (summary and failures table, or JSON) and ends with its exit code. */
+function finishFleet(ctx: Context, end: FleetEnd): void {
+  const workflowId = fleetWorkflowId(end.progress.fleetId);
+  const status: FleetStatus = end.cancelled ? 'cancelled' : 'finished';
+  if (ctx.json) writeJson(ctx.io, fleetJson(workflowId, status, end.progress));
+  else ctx.io.stdout.write(`\n${fleetDetails(workflowId, status, end.progress)}${fleetFailuresReport(end.progress)}`);
+  const code = fleetExitCode(end.progress, end.cancelled);
+  if (code !== ExitCode.ok) throw new Exit(code);
+}
+
+async function fleetCommand(ctx: Context, manifest: string, options: FleetOptions): Promise<void> {
+  const input = await loadFleetManifest(manifest, fleetOverrides(options));
+  const client = await ctx.client();
+  const taskQueue = options.taskQueue ?? taskQueueFromEnv(ctx.io.env);
+  const { fleetId } = input;
+  const before = await fleetHandle(client, fleetId)
+    .describe()
+    .catch(() => undefined);
+  const joined = before?.status.name === 'RUNNING';
+  const started = await startFleet(client, input, { taskQueue });
+  if (joined) {
+    ctx.io.stderr.write(
+      `note: fleet ${fleetId} is already running; following it (it keeps the manifest and limits it started with)\n`
+    );
+  }
+  if (!(await hasWorkers(client, taskQueue))) {
+    ctx.io.stderr.write(
+      `warning: no worker is polling task queue ${taskQueue}; the fleet waits until one starts (npm run worker)\n`
+    );
+  }
+  const nodes = new Set(input.members.map((member) => member.node)).size;
+  if (!options.wait) {
+    if (ctx.json) {
+      writeJson(ctx.io, {
+        workflowId: started.workflowId,
+        runId: started.runId,
+        fleetId,
+        taskQueue,
+        total: input.members.length,
+        nodes,
+        joined,
+      });
+    } else {
+      ctx.io.stdout.write(
+        `${joined ? 'joined running' : 'started'} fleet ${fleetId}: ${input.members.length} enablement(s) on ` +
+          `${nodes} node(s)\n` +
+          `workflow ${started.workflowId} (run ${started.runId}) on task queue ${taskQueue}\n` +
+          `follow:  kdf-lightning fleet-status ${fleetId}\n` +
+          `         kdf-lightning fleet ${manifest} --wait   (joins the running fleet)\n` +
+          `cancel:  kdf-lightning fleet-cancel ${fleetId} --reason TEXT\n`
+      );
+    }
+    return;
+  }
+  if (!ctx.json) {
+    ctx.io.stdout.write(
+      `${joined ? 'following' : 'started'} fleet ${fleetId}: ${input.members.length} enablement(s) on ${nodes} ` +
+        `node(s), workflow ${started.workflowId}\n`
+    );
+  }
+  finishFleet(ctx, await followFleet(ctx, client, fleetId));
+}
+
+async function fleetStatusCommand(ctx: Context, id: string): Promise<void> {
+  const fleetId = requireFleetId(id);
+  const client = await ctx.client();
+  const workflowId = fleetWorkflowId(fleetId);
+  const description = await describeFleet(client, fleetId);
+  if (description.status.name === 'RUNNING') {
+    const [progress, runningPhases] = await Promise.all([
+      getFleetProgress(client, fleetId),
+      fleetMemberPhases(client, fleetId),
+    ]);
+    const status: FleetStatus = progress.cancel ? 'cancelling' : 'running';
+    if (ctx.json) writeJson(ctx.io, fleetJson(workflowId, status, progress, { runningPhases }));
+    else
+      ctx.io.stdout.write(
+        `${fleetDetails(workflowId, status, progress, runningPhases)}${fleetFailuresReport(progress)}`
+      );
+    return;
+  }
+  const end = await fleetEnd(client, fleetId);
+  const status: FleetStatus = end.cancelled ? 'cancelled' : 'finished';
+  if (ctx.json) writeJson(ctx.io, fleetJson(workflowId, status, end.progress, { runningPhases: {} }));
+  else ctx.io.stdout.write(`${fleetDetails(workflowId, status, end.progress)}${fleetFailuresReport(end.progress)}`);
+  const code = fleetExitCode(end.progress, end.cancelled);
+  if (code !== ExitCode.ok) throw new Exit(code);
+}
+
+interface FleetCancelOptions {
+  reason: string;
+  by?: string;
+  wait: boolean;
+}
+
+async function fleetCancelCommand(ctx: Context, id: string, options: FleetCancelOptions): Promise<void> {
+  const fleetId = requireFleetId(id);
+  const by = options.by ?? ctx.io.env.USER ?? ctx.io.env.USERNAME ?? osUser();
+  if (!options.reason.trim()) throw usage('--reason: must not be empty', '--reason');
+  if (!by.trim()) throw usage('--by: must not be empty', '--by');
+  const client = await ctx.client();
+  const workflowId = fleetWorkflowId(fleetId);
+  const notRunning = (status: string) =>
+    new FleetNotFoundError(`fleet ${fleetId} is not running (${status}): nothing to cancel`, workflowId);
+  const description = await describeFleet(client, fleetId);
+  if (description.status.name !== 'RUNNING') throw notRunning(description.status.name.toLowerCase());
+  try {
+    await cancelFleet(client, fleetId, options.reason, by);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notRunning('it ended meanwhile');
+    throw err;
+  }
+  if (!options.wait) {
+    if (ctx.json) writeJson(ctx.io, { workflowId, fleetId, cancelRequested: true, reason: options.reason, by });
+    else {
+      ctx.io.stdout.write(
+        `cancellation requested for fleet ${fleetId} (${workflowId}); follow with: kdf-lightning fleet-status ${fleetId}\n`
+      );
+    }
+    return;
+  }
+  if (!ctx.json) {
+    ctx.io.stdout.write(`cancellation requested for fleet ${fleetId}; waiting for its running members to stop\n`);
+  }
+  finishFleet(ctx, await followFleet(ctx, client, fleetId));
+}
+
 /** Exit code and message for an error a command threw. */
 export function classifyError(err: unknown): { code: ExitCode; kind: string; message: string; field?: string } {
   if (err instanceof InputError) return { code: ExitCode.usage, kind: 'usage', message: err.message, field: err.field };
   if (err instanceof CommanderError) return { code: ExitCode.usage, kind: 'usage', message: err.message };
-  if (err instanceof EnablementNotFoundError)
+  if (err instanceof EnablementNotFoundError || err instanceof FleetNotFoundError)
     return { code: ExitCode.notFound, kind: 'not_found', message: err.message };
+  if (err instanceof FleetEndedError) {
+    return { code: err.code, kind: err.code === ExitCode.cancelled ? 'cancelled' : 'failed', message: err.message };
+  }
   if (isUnavailable(err)) {
     return { code: ExitCode.unavailable, kind: 'unavailable', message: (err as Error).message };
   }

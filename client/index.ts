@@ -24,16 +24,27 @@ export type {
   ListFilter,
   EnablementSummary,
 } from './enablements.js';
+export { startFleet, fleetHandle, getFleetProgress, cancelFleet, waitForFleet, FLEET_WORKFLOW_TYPE } from './fleet.js';
+export type { StartedFleet } from './fleet.js';
+export { loadFleetManifest, fleetInputFromManifest, FleetManifest } from './manifest.js';
+export type { FleetOverrides } from './manifest.js';
+export { fleetExitCode, fleetMemberPhases, FleetNotFoundError, FleetEndedError } from './cli-program.js';
 export { validateEnableInput, defaultNodeName, EnableLightningInputSchema, InputError } from './schema.js';
 export { reportFromWorkflowError, reportFromResult, asReport } from './report.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export { ExitCode, outcomeExitCode, worstExitCode } from './exit-codes.js';
 export { TemporalUnavailableError, EnablementNotFoundError } from './errors.js';
-export { enablementWorkflowId, Outcome, DEFAULT_TASK_QUEUE } from '../workflows/api.js';
+export { enablementWorkflowId, fleetWorkflowId, Outcome, DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 export type {
   EnableLightningInput,
   EnablementReport,
   EnablementProgress,
   LightningActivationParams,
   CancelRequest,
+  FleetInput,
+  FleetMember,
+  FleetDefaults,
+  FleetProgress,
+  FleetCounts,
+  FleetFailure,
 } from '../workflows/api.js';

@@ -1,7 +1,13 @@
 // Human output of the CLI: tables, report lines and live progress (cli-progress on a TTY, plain lines otherwise).
 import cliProgress from 'cli-progress';
 import { LIGHTNING_PHASES } from '../workflows/api.js';
-import type { EnablementProgress, EnablementReport, PhaseRecord } from '../workflows/api.js';
+import type {
+  EnablementProgress,
+  EnablementReport,
+  FleetFailure,
+  FleetProgress,
+  PhaseRecord,
+} from '../workflows/api.js';
 import { formatDuration } from './duration.js';
 
 export interface Writable {
@@ -209,5 +215,134 @@ export function barView(out: Writable, keyWidth = 0): ProgressView {
       barFor(key).update(value, { phase: `${report.outcome}  ${reportDetail(report)}` });
     },
     stop: () => multibar.stop(),
+  };
+}
+
+/** Members that ended, whatever their outcome. */
+export const fleetFinished = (progress: FleetProgress): number =>
+  progress.counts.enabled + progress.counts.failed + progress.counts.cancelled + progress.counts.timed_out;
+
+/** One line: `3/4 started, 1 running · enabled 2 (already 1) · failed 1 · timed out 0 · cancelled 0`. */
+export function fleetSummary(progress: FleetProgress): string {
+  const { counts } = progress;
+  return (
+    `${progress.started}/${progress.total} started, ${progress.running} running · ` +
+    `enabled ${counts.enabled} (already ${counts.alreadyEnabled}) · failed ${counts.failed} · ` +
+    `timed out ${counts.timed_out} · cancelled ${counts.cancelled}`
+  );
+}
+
+/** Failed, timed-out and cancelled members with the reason: node, ticker, outcome, type, message. */
+export function fleetFailuresTable(failures: readonly FleetFailure[]): string {
+  return table(
+    ['NODE', 'TICKER', 'OUTCOME', 'TYPE', 'MESSAGE'],
+    failures.map((failure) => [failure.node, failure.ticker, failure.outcome, failure.type, failure.message])
+  );
+}
+
+/** Running members by phase (from visibility), in KDF's phase order after our own steps. */
+export function sortedPhaseCounts(phases: Readonly<Record<string, number>>): [string, number][] {
+  return Object.entries(phases).sort(([a], [b]) => phaseIndex(a) - phaseIndex(b) || a.localeCompare(b));
+}
+
+/** Several lines describing a fleet: `fleet-status`, and the end of `fleet --wait` / `fleet-cancel`. */
+export function fleetDetails(
+  workflowId: string,
+  status: string,
+  progress: FleetProgress,
+  runningPhases?: Readonly<Record<string, number>>
+): string {
+  const { counts } = progress;
+  const lines = [
+    `fleet      ${progress.fleetId}`,
+    `workflow   ${workflowId}${progress.runs > 1 ? ` (run ${progress.runs})` : ''}`,
+    `status     ${status}`,
+    `members    ${progress.total}: ${progress.started} started, ${progress.running} running, ${fleetFinished(progress)} ended`,
+    `enabled    ${counts.enabled}${counts.alreadyEnabled ? ` (${counts.alreadyEnabled} already enabled)` : ''}`,
+    `failed     ${counts.failed}`,
+    `timed out  ${counts.timed_out}`,
+    `cancelled  ${counts.cancelled}`,
+  ];
+  if (progress.cancel) {
+    lines.push(`fleet cancelled by ${progress.cancel.requestedBy} at ${progress.cancel.at}: ${progress.cancel.reason}`);
+  }
+  const phases = runningPhases ? sortedPhaseCounts(runningPhases) : [];
+  if (phases.length > 0) {
+    lines.push('running members by phase');
+    const width = Math.max(...phases.map(([phase]) => phase.length + phaseIndexText(phase).length));
+    for (const [phase, count] of phases) lines.push(`  ${`${phase}${phaseIndexText(phase)}`.padEnd(width)}  ${count}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The failures table at the end of a fleet, or a line saying there were none. */
+export function fleetFailuresReport(progress: FleetProgress): string {
+  if (progress.failures.length === 0) return 'no failures\n';
+  const failed = progress.counts.failed + progress.counts.timed_out + progress.counts.cancelled;
+  const shown = failed > progress.failures.length ? ` (the latest ${progress.failures.length} of ${failed})` : '';
+  return `failures${shown}\n${fleetFailuresTable(progress.failures)}`;
+}
+
+/** Live progress of a fleet. */
+export interface FleetView {
+  update(progress: FleetProgress): void;
+  stop(): void;
+}
+
+export const silentFleetView = (): FleetView => ({ update: () => undefined, stop: () => undefined });
+
+/**
+ * One summary line whenever the counts change, and at least every `everyMs` while nothing does: for logs and
+ * pipes.
+ */
+export function fleetLineView(out: Writable, everyMs = 30_000, now: () => number = Date.now): FleetView {
+  let last = '';
+  let lastAt = 0;
+  return {
+    update(progress) {
+      const line = fleetSummary(progress);
+      if (line === last && now() - lastAt < everyMs) return;
+      last = line;
+      lastAt = now();
+      out.write(`${clock()}  ${progress.fleetId}  ${line}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** One bar for the whole fleet: members ended out of the total, with the counts (interactive terminals). */
+export function fleetBarView(out: Writable): FleetView {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: out as NodeJS.WritableStream,
+      format: ' {fleet} [{bar}] {value}/{total} ended  {summary}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      forceRedraw: true,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic
+  );
+  let started = false;
+  return {
+    update(progress) {
+      const payload = {
+        fleet: progress.fleetId,
+        summary:
+          `running ${progress.running} · enabled ${progress.counts.enabled} · failed ${progress.counts.failed} · ` +
+          `timed out ${progress.counts.timed_out} · cancelled ${progress.counts.cancelled}`,
+      };
+      if (!started) {
+        bar.start(progress.total, fleetFinished(progress), payload);
+        started = true;
+      } else {
+        bar.setTotal(progress.total);
+        bar.update(fleetFinished(progress), payload);
+      }
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
   };
 }
