@@ -182,18 +182,21 @@ export function lineView(out: Writable, keyWidth = 0): ProgressView {
   };
 }
 
+/** cli-progress settings shared by the enablement and fleet bars. */
+const barOptions = (out: Writable, format: string): cliProgress.Options => ({
+  stream: out as NodeJS.WritableStream,
+  format,
+  hideCursor: true,
+  clearOnComplete: false,
+  stopOnComplete: false,
+  forceRedraw: true,
+  barsize: 24,
+});
+
 /** A progress bar per enablement, phase by phase (interactive terminals). */
 export function barView(out: Writable, keyWidth = 0): ProgressView {
   const multibar = new cliProgress.MultiBar(
-    {
-      stream: out as NodeJS.WritableStream,
-      format: ' {key} [{bar}] {value}/{total}  {phase}',
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      forceRedraw: true,
-      barsize: 24,
-    },
+    barOptions(out, ' {key} [{bar}] {value}/{total}  {phase}'),
     cliProgress.Presets.shades_classic
   );
   const bars = new Map<string, cliProgress.SingleBar>();
@@ -313,15 +316,7 @@ export function fleetLineView(out: Writable, everyMs = 30_000, now: () => number
 /** One bar for the whole fleet: members ended out of the total, with the counts (interactive terminals). */
 export function fleetBarView(out: Writable): FleetView {
   const bar = new cliProgress.SingleBar(
-    {
-      stream: out as NodeJS.WritableStream,
-      format: ' {fleet} [{bar}] {value}/{total} ended  {summary}',
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      forceRedraw: true,
-      barsize: 24,
-    },
+    barOptions(out, ' {fleet} [{bar}] {value}/{total} ended  {summary}'),
     cliProgress.Presets.shades_classic
   );
   let started = false;
