@@ -44,12 +44,12 @@ async function phasesUntilEnd(sim: RunningSimulator, taskId: number) {
 }
 
 test('a task goes through the InProgress phases in KDF order, then Ok', async () => {
-  const sim = await start({ phaseMs: 50 });
+  // phases long enough that a loaded machine still sees the first one and most of the others
+  const sim = await start({ phaseMs: 250 });
   const { seen, end } = await phasesUntilEnd(sim, await init(sim, 'tBTC-lightning'));
   expect(seen[0]).toBe('ActivatingCoin');
   const order = seen.map((phase) => LIGHTNING_PHASES.indexOf(phase as (typeof LIGHTNING_PHASES)[number]));
   expect(order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] as number)))).toBe(true);
-  // 50 ms phases polled every few ms: most of them are seen (the SSE test checks every one)
   expect(seen.length).toBeGreaterThanOrEqual(4);
   expect(end.status).toBe('Ok');
 });
