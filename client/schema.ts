@@ -26,7 +26,7 @@ export const MAX_TIMEOUT_MS = 7 * 86_400_000;
 export const LightningActivationParams = z.strictObject(
   {
     name: str()
-      .min(1, 'must not be empty')
+      .refine((name) => name.trim() !== '', 'must not be empty or blank')
       .refine((name) => utf8Bytes(name) <= 32, 'must be at most 32 UTF-8 bytes'),
     listening_port: int().min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').exactOptional(),
     color: str()

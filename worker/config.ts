@@ -143,7 +143,13 @@ export function loadNodesFile(file: string, env: Env = process.env, variable = '
         problems.push(`${variable}: nodes.${id}.userpassFile: ${secretFile} does not exist`);
         continue;
       }
-      userpass = readFileSync(secretFile, 'utf8').replace(/\r?\n$/, '');
+      try {
+        userpass = readFileSync(secretFile, 'utf8').replace(/\r?\n$/, '');
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+        problems.push(`${variable}: nodes.${id}.userpassFile: ${secretFile} cannot be read (${code})`);
+        continue;
+      }
       if (!userpass.trim()) {
         problems.push(`${variable}: nodes.${id}.userpassFile: ${secretFile} is empty`);
         continue;

@@ -79,11 +79,13 @@ export function classificationOf(errorType: string): RetryDecision {
 }
 
 /**
- * KDF errors follow the table; no answer at all (`KdfTransportError`) is retryable; an answer that is not KDF's
- * (`KdfProtocolError`) or params we could not send (`KdfInvalidParamsError`) are not.
+ * KDF errors follow the table; no answer at all (`KdfTransportError`) and a body that is not even JSON (cut off in
+ * transfer: KDF always answers JSON) are retryable; JSON of the wrong shape (`KdfProtocolError`) and params we
+ * could not send (`KdfInvalidParamsError`) are not, since asking again gets the same answer.
  */
 export function isRetryable(error: KdfError): boolean {
   if (error instanceof KdfRpcError) return classificationOf(error.errorType).retryable;
+  if (error instanceof KdfProtocolError) return error.unparsable;
   return error instanceof KdfTransportError;
 }
 

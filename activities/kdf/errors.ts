@@ -88,7 +88,9 @@ export class KdfProtocolError extends KdfError {
     method: string,
     message: string,
     readonly httpStatus: number,
-    cause?: Error
+    cause?: Error,
+    /** The body did not even parse as JSON: cut off in transfer, or from something other than KDF. */
+    readonly unparsable = false
   ) {
     super(method, message, cause && { cause });
   }

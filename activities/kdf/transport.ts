@@ -84,13 +84,19 @@ export function createKdfTransport(node: KdfNodeConfig): KdfTransport {
   };
 
   /** A reply without a KDF error body: a 5xx came from something in between (transient), anything else is not KDF. */
-  const unexpectedReply = (method: string, httpStatus: number, problem: string, cause?: Error): KdfError =>
+  const unexpectedReply = (
+    method: string,
+    httpStatus: number,
+    problem: string,
+    cause?: Error,
+    unparsable = false
+  ): KdfError =>
     httpStatus >= 500
       ? new KdfTransportError(method, `HTTP ${httpStatus} without a KDF error body (POST ${endpoint})`, {
           code: `HTTP_${httpStatus}`,
           httpStatus,
         })
-      : new KdfProtocolError(method, `${problem} (HTTP ${httpStatus})`, httpStatus, cause);
+      : new KdfProtocolError(method, `${problem} (HTTP ${httpStatus})`, httpStatus, cause, unparsable);
 
   const parseReply = <M extends KdfMethod>(method: M, httpStatus: number, text: string): ResultOf<M> => {
     let body: unknown;
@@ -98,7 +104,7 @@ export function createKdfTransport(node: KdfNodeConfig): KdfTransport {
       // KDF v2 replies carry no content-type (§1.1), so got leaves the body as text
       body = JSON.parse(text);
     } catch (error) {
-      throw unexpectedReply(method.method, httpStatus, 'reply is not JSON', sanitized(error, redact));
+      throw unexpectedReply(method.method, httpStatus, 'reply is not JSON', sanitized(error, redact), true);
     }
 
     const rpcError = KdfErrorObject.safeParse(body);

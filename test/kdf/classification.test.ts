@@ -67,9 +67,12 @@ describe('the classification table', () => {
     expect(classificationOf('toString')).toBe(unknownErrorTypeClassification);
   });
 
-  test('no answer is retryable; an answer that is not KDF, or params we could not send, are not', () => {
+  test('no answer or a cut-off body is retryable; JSON of the wrong shape, or params we could not send, are not', () => {
     expect(isRetryable(new KdfTransportError('version', 'connect ECONNREFUSED', { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isRetryable(new KdfProtocolError('version', 'reply is not JSON (HTTP 200)', 200))).toBe(false);
+    expect(isRetryable(new KdfProtocolError('version', 'reply is not JSON (HTTP 200)', 200, undefined, true))).toBe(
+      true
+    );
+    expect(isRetryable(new KdfProtocolError('version', 'unexpected reply: result.coins (HTTP 200)', 200))).toBe(false);
     expect(isRetryable(invalidParamsError())).toBe(false);
   });
 });
@@ -127,8 +130,8 @@ describe('toApplicationFailure', () => {
     });
   });
 
-  test('a protocol error is non-retryable', () => {
-    expect(toApplicationFailure(new KdfProtocolError('version', 'reply is not JSON (HTTP 200)', 200))).toMatchObject({
+  test('a reply of the wrong shape is non-retryable', () => {
+    expect(toApplicationFailure(new KdfProtocolError('version', 'unexpected reply (HTTP 200)', 200))).toMatchObject({
       type: 'KdfProtocolError',
       nonRetryable: true,
       details: [{ method: 'version', errorType: 'KdfProtocolError', httpStatus: 200 }],
