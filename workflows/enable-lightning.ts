@@ -73,6 +73,8 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
     { key: KdfPhaseAttribute, value: run.phase },
   ]);
   run.publishDetails();
+  // in flight = started − finished (kdf_enablements_total), summed over workers
+  metricMeter.createCounter('kdf_enablements_started', 'enablements', 'Enablements started').add(1);
 
   const activation = new CancellationScope();
   const activated = activation.run(() => activate(run, settings.poll));
