@@ -1,9 +1,13 @@
 // Temporal connection settings for the client: @temporalio/envconfig (TEMPORAL_* env vars, TOML profile) + overrides.
 import { Client, Connection } from '@temporalio/client';
 import type { ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { encryptionDataConverter } from '../codec/encryption-codec.js';
+import { CodecConfigError, keyringFromEnv } from '../codec/keys.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 import { TemporalUnavailableError } from './errors.js';
+import { InputError } from './schema.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -19,6 +23,11 @@ export interface ConnectConfig {
   tls?: ConnectionOptions['tls'];
   /** Give up connecting after this long. @default 10000 */
   connectTimeoutMs?: number;
+  /**
+   * Payload codecs; must match the workers'.
+   * @default AES-256-GCM encryption when KDF_CODEC_KEYS_FILE or KDF_CODEC_KEYS is set, else none
+   */
+  dataConverter?: DataConverter;
   /** Environment to read TEMPORAL_* from. @default process.env */
   env?: Record<string, string | undefined>;
 }
@@ -26,6 +35,17 @@ export interface ConnectConfig {
 export interface ResolvedConnectConfig {
   namespace: string;
   connection: ConnectionOptions;
+  dataConverter?: DataConverter;
+}
+
+/** The encryption DataConverter when the env names codec keys. @throws {InputError} naming the bad variable */
+function dataConverterFromEnv(env: Record<string, string | undefined>): DataConverter | undefined {
+  try {
+    const keyring = keyringFromEnv(env);
+    return keyring && encryptionDataConverter(keyring);
+  } catch (err) {
+    throw err instanceof CodecConfigError ? new InputError(err.message, err.field) : err;
+  }
 }
 
 /** Merges explicit settings over the envconfig profile (env vars + optional TOML file). */
@@ -45,7 +65,13 @@ export function resolveConnectConfig(config: ConnectConfig = {}): ResolvedConnec
   const tls = config.tls ?? options.tls;
   if (tls !== undefined) connection.tls = tls;
   if (options.metadata) connection.metadata = options.metadata;
-  return { namespace: config.namespace ?? loaded.namespace ?? DEFAULT_NAMESPACE, connection };
+  const resolved: ResolvedConnectConfig = {
+    namespace: config.namespace ?? loaded.namespace ?? DEFAULT_NAMESPACE,
+    connection,
+  };
+  const dataConverter = config.dataConverter ?? dataConverterFromEnv(env);
+  if (dataConverter !== undefined) resolved.dataConverter = dataConverter;
+  return resolved;
 }
 
 /**
@@ -53,7 +79,7 @@ export function resolveConnectConfig(config: ConnectConfig = {}): ResolvedConnec
  * @throws {TemporalUnavailableError} when the server cannot be reached before the deadline
  */
 export async function connectClient(config: ConnectConfig = {}): Promise<Client> {
-  const { namespace, connection: options } = resolveConnectConfig(config);
+  const { namespace, connection: options, dataConverter } = resolveConnectConfig(config);
   let connection: Connection;
   try {
     connection = await Connection.connect(options);
@@ -61,7 +87,7 @@ export async function connectClient(config: ConnectConfig = {}): Promise<Client>
     const reason = err instanceof Error ? err.message : String(err);
     throw new TemporalUnavailableError(`cannot reach Temporal at ${options.address} (${reason})`, { cause: err });
   }
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...(dataConverter && { dataConverter }) });
 }
 
 /** KDF_TASK_QUEUE, else the default task queue. */

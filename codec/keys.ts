@@ -1,0 +1,126 @@
+// Payload encryption keys from KDF_CODEC_KEYS_FILE (or KDF_CODEC_KEYS), validated once. Key material is never printed.
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const KEYS_FILE_VARIABLE = 'KDF_CODEC_KEYS_FILE';
+export const KEYS_VARIABLE = 'KDF_CODEC_KEYS';
+
+/** Thrown when the codec configuration is invalid; the message starts with the variable (and field) at fault. */
+export class CodecConfigError extends Error {
+  override name = 'CodecConfigError';
+  constructor(
+    message: string,
+    /** The environment variable at fault, e.g. `KDF_CODEC_KEYS_FILE`. */
+    readonly field: string
+  ) {
+    super(message);
+  }
+}
+
+/** AES-256 keys by id: `current` encrypts, every key decrypts (rotation keeps the old ones). */
+export interface Keyring {
+  current: string;
+  /** `KeyObject`s print as `SecretKeyObject { symmetricKeySize: 32 }`, never their bytes. */
+  keys: ReadonlyMap<string, KeyObject>;
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const KEY_ID_MESSAGE = 'key id must be 1-64 letters, digits, ".", "_" or "-"';
+/** Exactly 32 bytes in canonical standard base64 (what `openssl rand -base64 32` prints). */
+const isAes256Base64 = (text: string): boolean => {
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length === 32 && bytes.toString('base64') === text;
+};
+
+const KeysDocument = z
+  .strictObject({
+    current: z.string().regex(KEY_ID, KEY_ID_MESSAGE),
+    keys: z
+      .record(
+        z.string().regex(KEY_ID, KEY_ID_MESSAGE),
+        z
+          .string()
+          .refine(isAes256Base64, 'must be 32 random bytes in base64 (44 characters), e.g. `openssl rand -base64 32`')
+      )
+      .refine((keys) => Object.keys(keys).length > 0, 'must hold at least one key'),
+  })
+  .check((ctx) => {
+    const { current, keys } = ctx.value;
+    if (!Object.hasOwn(keys, current)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: current,
+        path: ['current'],
+        message: `must name one of the keys (${Object.keys(keys).join(', ')})`,
+      });
+    }
+  });
+
+// messages and paths only: an issue's `input` may be key material
+function issuesToMessage(error: z.ZodError, variable: string): string {
+  return error.issues
+    .flatMap((issue) => {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return keys.map((key) => {
+        const where = [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || '(document)';
+        return `${variable}: ${where}: ${key === undefined ? message : 'unknown field'}`;
+      });
+    })
+    .join('\n');
+}
+
+/**
+ * Parses a keys document `{ "current": "k2", "keys": { "k1": "<base64>", "k2": "<base64>" } }`.
+ * @throws {CodecConfigError} naming `variable` and the field at fault, never a key
+ */
+export function parseKeyring(text: string, variable: string, source = 'the value'): Keyring {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // the parser's message quotes the text around the error, which may be key material
+    throw new CodecConfigError(`${variable}: ${source} is not valid JSON`, variable);
+  }
+  const parsed = KeysDocument.safeParse(raw);
+  if (!parsed.success) throw new CodecConfigError(issuesToMessage(parsed.error, variable), variable);
+  const keys = new Map(
+    Object.entries(parsed.data.keys).map(([id, base64]) => [id, createSecretKey(Buffer.from(base64, 'base64'))])
+  );
+  return { current: parsed.data.current, keys };
+}
+
+/**
+ * The keyring from KDF_CODEC_KEYS_FILE (a JSON file) or KDF_CODEC_KEYS (the JSON itself); undefined when neither
+ * is set, i.e. payloads are not encrypted.
+ * @throws {CodecConfigError} naming the variable and the field at fault
+ */
+export function keyringFromEnv(env: Record<string, string | undefined>): Keyring | undefined {
+  const file = env[KEYS_FILE_VARIABLE]?.trim();
+  const inline = env[KEYS_VARIABLE]?.trim();
+  if (file && inline) {
+    throw new CodecConfigError(
+      `${KEYS_VARIABLE}: set either ${KEYS_VARIABLE} or ${KEYS_FILE_VARIABLE}, not both`,
+      KEYS_VARIABLE
+    );
+  }
+  if (inline) return parseKeyring(inline, KEYS_VARIABLE);
+  if (!file) return undefined;
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CodecConfigError(`${KEYS_FILE_VARIABLE}: cannot read ${resolved}: ${reason}`, KEYS_FILE_VARIABLE);
+  }
+  return parseKeyring(text, KEYS_FILE_VARIABLE, resolved);
+}
+
+/** What may be logged about a keyring: the key ids, never the keys. */
+export const keyringSummary = (keyring: Keyring): { currentKey: string; keyIds: string[] } => ({
+  currentKey: keyring.current,
+  keyIds: [...keyring.keys.keys()],
+});
