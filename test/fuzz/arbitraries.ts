@@ -20,7 +20,7 @@ export const badId = (): fc.Arbitrary<unknown> =>
 const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 
 export const validName = (): fc.Arbitrary<string> =>
-  fc.string({ minLength: 1, maxLength: 32 }).filter((name) => utf8Bytes(name) <= 32 && name.length > 0);
+  fc.string({ minLength: 1, maxLength: 32 }).filter((name) => utf8Bytes(name) <= 32 && name.trim() !== '');
 
 export const validActivationParams = () =>
   fc.record(
@@ -75,6 +75,7 @@ export const enableFieldCorruptions: Record<string, fc.Arbitrary<unknown>> = {
   activationParams: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.integer())),
   'activationParams.name': fc.oneof(
     fc.constant(''),
+    fc.constant('   '),
     fc.string({ minLength: 33, maxLength: 50 }),
     fc.constant('é'.repeat(17)),
     fc.integer(),
