@@ -1,0 +1,107 @@
+/**
+ * The benchmark without its command line: a Temporal server (its own dev server on SQLite, or the one given), the
+ * prebuilt workflow bundle, then every run the options ask for.
+ *
+ * @module
+ */
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { connectClient } from '../client/index.js';
+import type { OnSpawn } from './child-process.js';
+import { startDevServer } from './dev-server.js';
+import { measureRun, type RunResult } from './measure.js';
+import type { BenchOptions } from './options.js';
+import { round } from './summary.js';
+import { checkTargets, type TargetCheck } from './targets.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
+import { BENCH_WORKER_TUNING } from './worker-tuning.js';
+import type { WorkloadSize } from './workload.js';
+
+/** The enablement counts the chart plots. */
+const CHART_ENABLEMENTS = [100, 500, 1_000] as const;
+
+export interface BenchReport extends RunResult {
+  generatedAt: string;
+  environment: {
+    cpus: number;
+    /** 1-, 5- and 15-minute load averages before the first run and after the last. */
+    loadAverage: { before: number[]; after: number[] };
+    temporal: string;
+    workerTuning: Record<string, string>;
+    workDir: string;
+  };
+  targets: TargetCheck[];
+  /** The main workload at each `--phase-ms` value, in order (the first is the main run). */
+  phaseComparison: RunResult[];
+  /** With `--chart`: runs at each of CHART_ENABLEMENTS. */
+  sweep: RunResult[];
+}
+
+export interface BenchHooks {
+  /** Called with the PID of every process the benchmark starts (the smoke test records them for clean-up). */
+  onSpawn?: OnSpawn;
+  /** Progress lines and the report. @default console.log */
+  log?: (line: string) => void;
+}
+
+export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): Promise<BenchReport> {
+  const { onSpawn, log = console.log } = hooks;
+  const workDir = mkdtempSync(path.join(tmpdir(), 'kdf-bench-'));
+  const loadBefore = loadavg().map((value) => round(value, 2));
+  const server =
+    options.temporalAddress === undefined
+      ? await startDevServer(path.join(workDir, 'temporal.db'), path.join(workDir, 'temporal.log'))
+      : undefined;
+  if (server) onSpawn?.(server.pid);
+  const temporalAddress = server?.address ?? (options.temporalAddress as string);
+  const client = await connectClient({ address: temporalAddress, namespace: 'default' });
+  try {
+    const context = {
+      client,
+      temporalAddress,
+      devServerPid: server?.pid,
+      workflowBundle: await buildWorkflowBundle(workDir, onSpawn),
+      workDir,
+      path: options.path,
+      onSpawn,
+      log,
+    };
+    const measured = new Map<string, RunResult>();
+    const run = async (size: WorkloadSize) => {
+      const key = `${size.enablements}/${size.nodes}/${size.phaseMs}`;
+      const known = measured.get(key);
+      if (known) return known;
+      log(`bench: ${size.enablements} enablements over ${size.nodes} nodes, ${size.phaseMs} ms phases`);
+      const result = await measureRun(size, context);
+      measured.set(key, result);
+      return result;
+    };
+    const { enablements, nodes } = options;
+    const phaseComparison: RunResult[] = [];
+    for (const phaseMs of options.phaseMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));
+    const sweep: RunResult[] = [];
+    if (options.chart) {
+      const phaseMs = options.phaseMs[0] as number;
+      for (const count of CHART_ENABLEMENTS) sweep.push(await run({ enablements: count, nodes, phaseMs }));
+    }
+    const main = phaseComparison[0] as RunResult;
+    return {
+      generatedAt: new Date().toISOString(),
+      ...main,
+      environment: {
+        cpus: availableParallelism(),
+        loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
+        temporal: server ? `own dev server (SQLite ${path.join(workDir, 'temporal.db')})` : temporalAddress,
+        workerTuning: { ...BENCH_WORKER_TUNING },
+        workDir,
+      },
+      targets: checkTargets(main, phaseComparison),
+      phaseComparison,
+      sweep,
+    };
+  } finally {
+    await client.connection.close();
+    await server?.stop();
+  }
+}

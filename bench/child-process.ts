@@ -1,0 +1,52 @@
+/**
+ * The benchmark's own child processes (workflow bundler, baseline script, worker): TypeScript run by
+ * `node --import tsx`, so the PID we hold is the process doing the work (the tsx CLI would add a wrapper process
+ * that survives a kill).
+ *
+ * @module
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** Called with the PID of every process the benchmark starts (the smoke test records them for clean-up). */
+export type OnSpawn = (pid: number) => void;
+
+export interface TsxChildOptions {
+  /** Added to an environment without the caller's `KDF_*` settings and `NODE_OPTIONS` (jest's flags). */
+  env: Record<string, string>;
+  stdio: StdioOptions;
+  onSpawn: OnSpawn | undefined;
+}
+
+export function spawnTsx(script: string, args: string[], options: TsxChildOptions): ChildProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+  for (const key of Object.keys(env)) if (key.startsWith('KDF_')) delete env[key];
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...env, ...options.env },
+    stdio: options.stdio,
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  options.onSpawn?.(child.pid);
+  return child;
+}
+
+/** Resolves with the exit code (null after a signal) once the child has exited. */
+export async function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
+export async function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = exited(child);
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm run bench` as a function, for bench/run.ts and the smoke test: parse the options, run, print the table,
+ * write the JSON (and the chart). Resolves with the exit code: 0, 1 when an enablement failed, 2 on a bad option.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runBench, type BenchHooks } from './bench.js';
+import { drawChart } from './chart.js';
+import { formatJson } from './json.js';
+import { parseOptions, USAGE, UsageError } from './options.js';
+import { formatReport } from './table.js';
+
+const CHART_FILE = 'bench/results/chart.png';
+
+export async function main(argv: string[], hooks: BenchHooks = {}): Promise<number> {
+  const log = hooks.log ?? console.log;
+  let options;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    log(`bench: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    log(USAGE);
+    return 0;
+  }
+  const report = await runBench(options, hooks);
+  log(formatReport(report));
+  writeFile(options.json, formatJson(report));
+  log(`\nJSON written to ${options.json}`);
+  if (options.chart) {
+    writeFile(CHART_FILE, drawChart(report.sweep));
+    log(`chart written to ${CHART_FILE}`);
+  }
+  const everyEnablementEnabled = [...report.phaseComparison, ...report.sweep].every(
+    ({ config, baseline, temporal }) =>
+      baseline.enabled === config.enablements && temporal.enabled === config.enablements
+  );
+  return everyEnablementEnabled ? 0 : 1;
+}
+
+function writeFile(file: string, content: string | Buffer): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, content);
+}

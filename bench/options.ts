@@ -1,0 +1,81 @@
+/**
+ * `npm run bench -- [options]`: parsing and validation of the command line.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { TEMPORAL_PATHS, type TemporalPath } from './temporal-paths.js';
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Runs the same workload twice against simulated KDF nodes: (a) a plain Node script (init + poll with backoff,
+Promise.all, no Temporal), (b) kdf-lightning (fleet workflow through a worker process). Prints a table, writes JSON.
+
+  --enablements N        enablements in the workload (default 1000)
+  --nodes M              simulated KDF nodes they are spread over (default 50)
+  --phase-ms D[,D2...]   duration of each of the 8 activation phases in ms (default 1000); with several values the
+                         workload runs once per value and events per enablement are compared across them
+  --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
+  --json FILE            where the JSON goes (default bench/results/bench.json)
+  --chart                also run N = 100, 500, 1000 and draw bench/results/chart.png (makespan and p95 latency)
+  --temporal-address A   use this Temporal server (or TEMPORAL_ADDRESS) instead of starting a dev server
+  --help                 this text
+`;
+
+export interface BenchOptions {
+  enablements: number;
+  nodes: number;
+  phaseMs: number[];
+  path: TemporalPath;
+  json: string;
+  chart: boolean;
+  temporalAddress: string | undefined;
+}
+
+/** Thrown for a bad command line; the message names the option. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** `undefined` when `--help` was asked for. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        enablements: { type: 'string', default: '1000' },
+        nodes: { type: 'string', default: '50' },
+        'phase-ms': { type: 'string', default: '1000' },
+        path: { type: 'string', default: 'fleet' },
+        json: { type: 'string', default: 'bench/results/bench.json' },
+        chart: { type: 'boolean', default: false },
+        'temporal-address': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return undefined;
+  const path = values.path as TemporalPath;
+  if (!TEMPORAL_PATHS.includes(path)) throw new UsageError(`--path: must be one of ${TEMPORAL_PATHS.join(', ')}`);
+  const options: BenchOptions = {
+    enablements: positiveInteger(values.enablements, '--enablements'),
+    nodes: positiveInteger(values.nodes, '--nodes'),
+    phaseMs: values['phase-ms'].split(',').map((value) => positiveInteger(value.trim(), '--phase-ms')),
+    path,
+    json: values.json,
+    chart: values.chart,
+    temporalAddress: values['temporal-address'] ?? (env.TEMPORAL_ADDRESS?.trim() || undefined),
+  };
+  if (options.nodes > options.enablements) throw new UsageError('--nodes: must not exceed --enablements');
+  return options;
+}
+
+function positiveInteger(value: string, option: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < 1) throw new UsageError(`${option}: "${value}" must be a positive integer`);
+  return number;
+}

@@ -1,0 +1,98 @@
+/**
+ * The kdf-lightning worker as the benchmark runs it: `worker/main.ts` in its own process (so its CPU and memory
+ * can be read from /proc), with the prebuilt workflow bundle of production and the tuning of worker-tuning.ts.
+ *
+ * @module
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KdfNodeConfig } from '../activities/index.js';
+import { spawnTsx, terminate, type OnSpawn } from './child-process.js';
+import { readProcessUsage, type ProcessUsage } from './process-usage.js';
+import { BENCH_WORKER_TUNING } from './worker-tuning.js';
+
+const READY_LINE = 'worker running';
+const START_TIMEOUT_MS = 120_000;
+const USERPASS_VARIABLE = 'KDF_BENCH_USERPASS';
+
+export interface WorkerProcessOptions {
+  temporalAddress: string;
+  taskQueue: string;
+  nodes: KdfNodeConfig[];
+  workflowBundle: string;
+  /** The worker's output goes here. */
+  logFile: string;
+  onSpawn: OnSpawn | undefined;
+}
+
+export interface WorkerProcess {
+  readonly pid: number;
+  usage(): ProcessUsage;
+  stop(): Promise<void>;
+}
+
+/** Starts the worker and resolves once it polls its task queue. */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const child = spawnTsx('worker/main.ts', [], {
+    env: {
+      ...BENCH_WORKER_TUNING,
+      TEMPORAL_ADDRESS: options.temporalAddress,
+      KDF_TASK_QUEUE: options.taskQueue,
+      KDF_NODES_FILE: writeNodesFile(options.nodes),
+      [USERPASS_VARIABLE]: options.nodes[0]?.userpass ?? '',
+      KDF_WORKFLOW_BUNDLE: options.workflowBundle,
+      KDF_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    onSpawn: options.onSpawn,
+  });
+  const log = createWriteStream(options.logFile);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  try {
+    await ready(child, options.logFile);
+  } catch (error) {
+    await terminate(child);
+    throw error;
+  }
+  return {
+    pid: child.pid as number,
+    usage: () => readProcessUsage(child.pid as number),
+    stop: () => terminate(child),
+  };
+}
+
+/** All nodes share the benchmark's userpass, passed in one environment variable. */
+function writeNodesFile(nodes: KdfNodeConfig[]): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-bench-nodes-')), 'nodes.json');
+  const entries = nodes.map(({ id, url }) => [id, { url, userpassEnv: USERPASS_VARIABLE }]);
+  writeFileSync(file, JSON.stringify({ nodes: Object.fromEntries(entries) }));
+  return file;
+}
+
+function ready(child: ChildProcess, logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onOutput);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onOutput = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4 * READY_LINE.length);
+      if (seen.includes(READY_LINE)) settle();
+    };
+    const onExit = (code: number | null) =>
+      settle(new Error(`the worker exited (${code}) at start-up; see ${logFile}`));
+    const timer = setTimeout(
+      () => settle(new Error(`the worker did not start within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`)),
+      START_TIMEOUT_MS
+    );
+    child.stdout?.on('data', onOutput);
+    child.once('exit', onExit);
+  });
+}
