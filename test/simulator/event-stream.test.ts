@@ -83,9 +83,14 @@ test('other clients get nothing, a cancel is not pushed, and an id can be used o
     (count) => count >= 2
   );
   await call(sim, CANCEL, { task_id: taskId });
-  const pushed = mine.events.length;
+  // frames written before the cancel may still be on the wire: count what the simulator sent, not what arrived
+  const sentAtCancel = sim.eventStreams.sent();
   await sleep(50);
-  expect(mine.events.length).toBe(pushed);
+  expect(sim.eventStreams.sent()).toBe(sentAtCancel);
+  await waitFor(
+    async () => mine.events.length,
+    (count) => count === sentAtCancel
+  );
   expect(other.events).toEqual([]);
 
   const second = await fetch(new URL('event-stream?id=1', sim.url));
