@@ -2,7 +2,8 @@
  * The baseline: what users run today instead of kdf-lightning. A plain Node script, no Temporal: it inits every
  * enablement at once (`Promise.all`) with the same KDF client as the activities, then polls each task with the
  * same poll policy (initial interval, backoff, cap) until it is Ok, letting KDF forget the finished task on that
- * read (KDF's default).
+ * read (KDF's default). A status read that fails in transport is simply polled again; anything else fails the
+ * enablement.
  *
  * Run by baseline.ts as a child process (so its CPU and memory can be read from /proc):
  * `node --import tsx bench/baseline-script.ts INPUT.json`, userpass in `KDF_BENCH_USERPASS`. Prints one JSON line
@@ -13,7 +14,12 @@
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createKdfClient, type KdfClient } from '../activities/kdf/index.js';
+import {
+  createKdfClient,
+  KdfTransportError,
+  type KdfClient,
+  type LightningTaskStatus,
+} from '../activities/kdf/index.js';
 import type { BaselineDetection, BaselineInput, BaselineOutput } from './baseline.js';
 import type { Member } from './workload.js';
 
@@ -29,13 +35,22 @@ async function enable(member: Member): Promise<BaselineDetection> {
     ticker: member.ticker,
     activation_params: { name: member.node, listening_port: member.listeningPort },
   });
-  let intervalMs = input.poll.initialIntervalMs;
-  for (;;) {
+  const { initialIntervalMs, backoffCoefficient, maxIntervalMs } = input.poll;
+  for (let intervalMs = initialIntervalMs; ; intervalMs = Math.min(intervalMs * backoffCoefficient, maxIntervalMs)) {
     await sleep(intervalMs);
-    const status = await client.lightningStatus(taskId, { forgetIfFinished: true });
-    if (status.status === 'Ok') return { node: member.node, taskId, detectedAt: Date.now() };
-    if (status.status === 'Error') throw new Error(`${status.details.error_type}: ${status.details.error}`);
-    intervalMs = Math.min(intervalMs * input.poll.backoffCoefficient, input.poll.maxIntervalMs);
+    const status = await readStatus(client, taskId);
+    if (status?.status === 'Ok') return { node: member.node, taskId, detectedAt: Date.now() };
+    if (status?.status === 'Error') throw new Error(`${status.details.error_type}: ${status.details.error}`);
+  }
+}
+
+/** The task's status; undefined when the request failed in transport (a busy node drops a connection now and then). */
+async function readStatus(client: KdfClient, taskId: number): Promise<LightningTaskStatus | undefined> {
+  try {
+    return await client.lightningStatus(taskId, { forgetIfFinished: true });
+  } catch (error) {
+    if (error instanceof KdfTransportError) return undefined;
+    throw error;
   }
 }
 

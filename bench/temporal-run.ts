@@ -63,7 +63,10 @@ export async function runTemporal(
     const devServerBefore = devServerCpu();
     const ownBefore = process.cpuUsage();
     const startedAt = Date.now();
-    const fleetId = await runWorkload(context.client, workload, taskQueue, context.path);
+    const fleetId = await Promise.race([
+      runWorkload(context.client, workload, taskQueue, context.path),
+      worker.crashed,
+    ]);
     const finishedAt = Date.now();
     const ownCpu = process.cpuUsage(ownBefore);
     const workerAfter = worker.usage();

@@ -29,6 +29,8 @@ export interface WorkerProcessOptions {
 
 export interface WorkerProcess {
   readonly pid: number;
+  /** Rejects if the worker exits before `stop()`: a run cannot finish without it. */
+  readonly crashed: Promise<never>;
   usage(): ProcessUsage;
   stop(): Promise<void>;
 }
@@ -57,10 +59,22 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     await terminate(child);
     throw error;
   }
+  let stopping = false;
+  const crashed = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) reject(new Error(`the worker exited (${signal ?? code}) during the run; see ${options.logFile}`));
+    });
+  });
+  // observed by whoever races it; a stop() must not surface as an unhandled rejection
+  crashed.catch(() => undefined);
   return {
     pid: child.pid as number,
+    crashed,
     usage: () => readProcessUsage(child.pid as number),
-    stop: () => terminate(child),
+    stop: () => {
+      stopping = true;
+      return terminate(child);
+    },
   };
 }
 
