@@ -30,7 +30,14 @@ export function freePort() {
  * @property {number} [uiPort] serve the UI on this port; headless when absent
  * @property {string} [logFile] where the server's output goes; discarded when absent
  * @property {string} [namespace] @default 'default'
+ * @property {string[]} [sqlitePragmas] `PRAGMA=VALUE` entries for the SQLite store (see WRITE_AHEAD_LOG)
  */
+
+/**
+ * Write-ahead log with fsync at checkpoints instead of every commit: ~1.9× the throughput of the default rollback
+ * journal (bench/README.md). A power cut can lose the last commits; a process crash cannot.
+ */
+export const WRITE_AHEAD_LOG = ['journal_mode=wal', 'synchronous=normal'];
 
 /**
  * Starts `temporal server start-dev`, waits until healthy and registers the Kdf* search attributes.
@@ -47,6 +54,7 @@ export async function startDevServer(options = {}) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
+  for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', HOST);
   else args.push('--headless');
   for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);

@@ -119,10 +119,30 @@ export interface EnablementReport {
 /** Memo key under which a cancelled workflow leaves its report (Temporal drops a cancelled workflow's details). */
 export const REPORT_MEMO_KEY = 'report';
 
+/**
+ * The activity that follows a KDF task until it finishes. It reports a phase to the workflow only once the phase
+ * has lasted {@link PollHeartbeat}-visible for a while, so its heartbeat details are the live view.
+ */
+export const POLL_ACTIVITY = 'pollTask';
+
+/** The heartbeat details of {@link POLL_ACTIVITY}: the UI shows them under "pending activities". */
+export interface PollHeartbeat {
+  /** The task's current InProgress phase, null before the first status is known. */
+  phase: string | null;
+  /** Phases first seen by this poll, oldest first (earlier ones are in the workflow's progress). */
+  phases: PhaseRecord[];
+  /** Status calls made so far by this poll. */
+  polls: number;
+  lastError?: { type: string; message: string; at: string };
+}
+
 export interface EnablementProgress {
   node: string;
   ticker: string;
-  /** `preflight`, `init`, a KDF InProgress phase, `cancelling`, or the outcome once finished. */
+  /**
+   * `starting`, `activating` (the task runs; see `phases` for its KDF phases), a KDF phase that has lasted a while,
+   * `cancelling`, or the outcome once finished.
+   */
   phase: string;
   taskId: number | null;
   phases: PhaseRecord[];
@@ -140,6 +160,8 @@ export const progressQuery = defineQuery<EnablementProgress>('progress');
 export const KdfNodeAttribute = defineSearchAttributeKey('KdfNode', SearchAttributeType.KEYWORD);
 export const KdfTickerAttribute = defineSearchAttributeKey('KdfTicker', SearchAttributeType.KEYWORD);
 export const KdfPhaseAttribute = defineSearchAttributeKey('KdfPhase', SearchAttributeType.KEYWORD);
+/** The KDF task an enablement follows, so that a retried init can tell its own lost task from another's. */
+export const KdfTaskIdAttribute = defineSearchAttributeKey('KdfTaskId', SearchAttributeType.INT);
 
 export const enablementWorkflowId = (node: string, ticker: string): string => `enable-lightning/${node}/${ticker}`;
 
