@@ -1,21 +1,32 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { MetricHistogram, MetricMeter } from '@temporalio/common';
-import type { LightningActivationParams, PhaseRecord, PollPolicy } from '../workflows/api.js';
+import {
+  POLL_ACTIVITY,
+  type LightningActivationParams,
+  type PhaseRecord,
+  type PollHeartbeat,
+  type PollPolicy,
+} from '../workflows/api.js';
 import {
   createKdfClient,
   failureTypeOf,
   KdfError,
   KdfRpcError,
+  isRetryable,
   toApplicationFailure,
   type KdfClient,
   type LightningTaskStatus,
 } from './kdf/index.js';
-import type { KdfEventStream, KdfEventStreams } from './kdf/event-stream.js';
+import type { KdfEventStream, KdfEventStreams, PushedStatus } from './kdf/event-stream.js';
 import type { NodeRegistry } from './nodes.js';
+import type { TaskClaims } from './task-claims.js';
 import { TaskIdTracker } from './task-tracker.js';
 
 /** How many task ids above the highest one seen a retried init probes for the task a lost response started. */
 const ORPHAN_PROBE_WINDOW = 32;
+/** A probe that fails in transport is tried this many times before the init attempt gives up (and resumes later). */
+const PROBE_TRIES = 3;
+const PROBE_RETRY_MS = 500;
 /** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
@@ -23,6 +34,8 @@ export interface ActivityDependencies {
   nodes: NodeRegistry;
   /** Event streams of the nodes that opt in; without them every node is polled only. */
   eventStreams?: KdfEventStreams;
+  /** Which task ids running enablements hold, across workers and restarts; in-memory knowledge only without it. */
+  claims?: TaskClaims;
 }
 
 export interface TaskRef {
@@ -36,22 +49,20 @@ export interface PreflightInput {
   platformCoin?: string;
 }
 
-export interface InitInput {
-  node: string;
-  ticker: string;
+export interface StartInput extends PreflightInput {
   activationParams: LightningActivationParams;
 }
 
-export type InitResult =
+export type StartResult =
   | { kind: 'started'; taskId: number; /** found the task a lost init response had started */ adopted: boolean }
   | { kind: 'already_enabled' };
 
 export interface PollInput extends TaskRef {
-  /** The phase the workflow already recorded; the poll returns when the task leaves it. */
-  lastPhase: string | null;
+  /** The phase the workflow already recorded. */
+  knownPhase: string | null;
   policy: PollPolicy;
-  /** After a phase change, keep polling this long to report phases that follow quickly in the same result. */
-  coalesceMs: number;
+  /** A phase the workflow does not know yet is reported (the poll returns) once it has lasted this long. */
+  reportAfterMs: number;
 }
 
 export interface ActivationResult {
@@ -76,6 +87,7 @@ export type TaskState =
 export interface PollResult {
   /** Phases first seen during this poll, oldest first. */
   phases: PhaseRecord[];
+  /** Finished, lost, or still in progress in a phase that has lasted `reportAfterMs`. */
   state: TaskState;
   /** Status calls made, across retried attempts of this poll. */
   polls: number;
@@ -87,24 +99,19 @@ export interface PollResult {
 
 export type CancelOutcome = 'cancelled' | 'finished' | 'not_found';
 
-interface PollProgress {
-  phase: string | null;
-  phases: PhaseRecord[];
-  polls: number;
-  lastError?: TaskError & { at: string };
-}
-
 interface InitProgress {
   /** The init request may have reached KDF; a retry must reconcile before sending another. */
   sent: true;
   highestSeenBefore: number | null;
+  /** Task ids a retry already probed and found not to be the lost one. */
+  probedUpTo?: number;
 }
 
 /**
  * The KDF activities of an enablement. Every KDF failure leaves as an `ApplicationFailure` whose `type` is the
  * KDF `error_type` (or `KdfTransportError` / `KdfProtocolError`), retryable per the classification table.
  */
-export function createActivities({ nodes, eventStreams }: ActivityDependencies) {
+export function createActivities({ nodes, eventStreams, claims }: ActivityDependencies) {
   const clients = new Map<string, KdfClient>();
   const tracker = new TaskIdTracker();
 
@@ -129,11 +136,12 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     return clientFor(node).enabledCoins({ signal: Context.current().cancellationSignal });
   }
 
-  async function readStatus(node: string, taskId: number, forgetIfFinished = false): Promise<TaskState> {
+  /** The task's state; a finished task is forgotten by this read unless `keep` (KDF's default forgets). */
+  async function readStatus(node: string, taskId: number, keep = false): Promise<TaskState> {
     try {
       const status = await clientFor(node).lightningStatus(taskId, {
         signal: Context.current().cancellationSignal,
-        forgetIfFinished,
+        forgetIfFinished: !keep,
       });
       tracker.saw(node, taskId);
       return taskState(status);
@@ -143,45 +151,55 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     }
   }
 
-  /** An unclaimed running task just above the ids seen before a lost init: the one that init started. */
-  async function findOrphanTask(node: string, highestSeenBefore: number | null): Promise<number | null> {
-    const first = (highestSeenBefore ?? -1) + 1;
-    for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) {
-      if (tracker.isClaimed(node, taskId)) continue;
-      const state = await readStatus(node, taskId);
-      if (state.kind === 'in_progress') return taskId;
+  /** A status read for a probe: transport trouble is tried again here, so one lost reply does not end the search. */
+  async function probe(node: string, taskId: number): Promise<TaskState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await readStatus(node, taskId, true);
+      } catch (error) {
+        if (attempt >= PROBE_TRIES || !(error instanceof KdfError) || !isRetryable(error)) throw error;
+        await Context.current().sleep(PROBE_RETRY_MS);
+      }
+    }
+  }
+
+  /**
+   * A running task just above the ids seen before a lost init that no running enablement holds: the one that
+   * init started. Progress is heartbeated, so a retry resumes the search where a failed attempt stopped.
+   */
+  async function findOrphanTask(node: string, progress: InitProgress): Promise<number | null> {
+    const first = (progress.highestSeenBefore ?? -1) + 1;
+    for (
+      let taskId = Math.max(first, (progress.probedUpTo ?? -1) + 1);
+      taskId < first + ORPHAN_PROBE_WINDOW;
+      taskId++
+    ) {
+      if (!tracker.isClaimed(node, taskId)) {
+        const state = await probe(node, taskId);
+        if (state.kind === 'in_progress' && !(await claims?.isClaimed(node, taskId))) return taskId;
+      }
+      Context.current().heartbeat({ ...progress, probedUpTo: taskId } satisfies InitProgress);
     }
     return null;
   }
 
   return {
     /** Node reachable; ticker already enabled (then no init is needed); platform coin enabled if named. */
-    async preflight({ node, ticker, platformCoin }: PreflightInput): Promise<{ alreadyEnabled: boolean }> {
-      return asFailures(async () => {
-        const coins = await enabledCoins(node);
-        if (coins.includes(ticker)) return { alreadyEnabled: true };
-        if (platformCoin !== undefined && !coins.includes(platformCoin)) {
-          throw ApplicationFailure.create({
-            type: 'PlatformCoinIsNotActivated',
-            message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
-            nonRetryable: true,
-            details: [{ platformCoin, enabledCoins: coins }],
-          });
-        }
-        return { alreadyEnabled: false };
-      });
+    async preflight(input: PreflightInput): Promise<{ alreadyEnabled: boolean }> {
+      return asFailures(async () => ({ alreadyEnabled: await checkPreflight(input) }));
     },
 
     /**
-     * `task::enable_lightning::init`, at most once per enablement: a retry after a lost response first looks for
-     * the coin (enabled since) and for the task that response would have named.
+     * Preflight, then `task::enable_lightning::init` at most once per enablement: a retry after a lost response
+     * first looks for the coin (enabled since) and for the task that response would have named.
      */
-    async initLightning({ node, ticker, activationParams }: InitInput): Promise<InitResult> {
+    async startActivation({ activationParams, ...preflight }: StartInput): Promise<StartResult> {
       return asFailures(async () => {
+        const { node, ticker } = preflight;
+        if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
         const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
         if (previous?.sent) {
-          if ((await enabledCoins(node)).includes(ticker)) return { kind: 'already_enabled' };
-          const orphan = await findOrphanTask(node, previous.highestSeenBefore);
+          const orphan = await findOrphanTask(node, previous);
           if (orphan !== null) {
             tracker.claim(node, orphan);
             log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });
@@ -208,14 +226,19 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     },
 
     /**
-     * Polls `task::enable_lightning::status` (never forgetting the task) with backoff until the task finishes or
-     * its phase changes; phases that follow within `coalesceMs` are returned together. Heartbeats carry what was
-     * seen, so a retry after a worker crash resumes where the crashed attempt stopped.
+     * Follows the task until it finishes (the read that sees it finished forgets it, as KDF's default does), or
+     * until a phase the workflow does not know has lasted `reportAfterMs`. Status is read after each wait of the
+     * backoff schedule; with a healthy event stream, pushed phases are taken as they come and only a finish is
+     * confirmed with a read. Heartbeats carry what was seen (the live view, see `PollHeartbeat`), so a retry
+     * after a worker crash resumes where the crashed attempt stopped.
      */
-    async pollUntilPhaseChange({ node, taskId, lastPhase, policy, coalesceMs }: PollInput): Promise<PollResult> {
+    async [POLL_ACTIVITY]({ node, taskId, knownPhase, policy, reportAfterMs }: PollInput): Promise<PollResult> {
       const context = Context.current();
-      const resumed = context.info.heartbeatDetails as PollProgress | undefined;
-      const progress: PollProgress = resumed ?? { phase: lastPhase, phases: [], polls: 0 };
+      const progress: PollHeartbeat = (context.info.heartbeatDetails as PollHeartbeat | undefined) ?? {
+        phase: knownPhase,
+        phases: [],
+        polls: 0,
+      };
       const finish = (state: TaskState): PollResult => ({
         phases: progress.phases,
         state,
@@ -223,51 +246,62 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
         attempt: context.info.attempt,
         ...(progress.lastError && { lastError: progress.lastError }),
       });
-      let intervalMs = policy.initialIntervalMs;
-      let firstChangeAt = progress.phases.length > 0 ? Date.now() : null;
+      /** When the current phase, unknown to the workflow, is due to be reported. */
+      const reportAt = (): number => {
+        const current = progress.phases.at(-1);
+        return current && current.phase !== knownPhase ? Date.parse(current.at) + reportAfterMs : Infinity;
+      };
       const stream = eventStreams?.for(node);
-      stream?.follow(taskId);
-      let wokenByEvent = false;
+      let intervalMs = policy.initialIntervalMs;
+      let afterSeq = 0;
+      const record = (phase: string, at: number, source: DetectionSource): void => {
+        if (phase === progress.phase) return;
+        recordDetection(source);
+        progress.phase = phase;
+        progress.phases.push({ phase, at: new Date(at).toISOString() });
+      };
+      // KDF never pushes a task's initial phase: with a stream, the first read comes at once instead of after a wait
+      let readNow = stream !== undefined && progress.phase === null;
       try {
         for (;;) {
-          const polledAt = Date.now();
-          progress.polls += 1;
-          const state = await readStatus(node, taskId);
-          const changed = state.kind !== 'in_progress' || state.phase !== progress.phase;
-          if (changed) recordDetection(wokenByEvent ? 'push' : 'poll');
-          if (state.kind !== 'in_progress') return finish(state);
-          if (state.phase !== progress.phase) {
-            progress.phase = state.phase;
-            progress.phases.push({ phase: state.phase, at: new Date().toISOString() });
-            firstChangeAt ??= Date.now();
-            intervalMs = policy.initialIntervalMs;
+          const nextReadMs = readNow ? 0 : stream?.connected ? policy.maxIntervalMs : intervalMs;
+          readNow = false;
+          const waitMs = Math.min(nextReadMs, reportAt() - Date.now());
+          const pushed = await waitWithHeartbeats(Math.max(0, waitMs), progress, stream, taskId, afterSeq);
+          afterSeq = pushed.at(-1)?.seq ?? afterSeq;
+          let confirm = pushed.length === 0;
+          for (const event of pushed) {
+            const state = event.status && taskState(event.status);
+            if (state?.kind === 'in_progress') record(state.phase, event.at, 'push');
+            else confirm = true; // a finish (or an unreadable frame) is confirmed by a read, which also forgets it
           }
-          if (firstChangeAt !== null && Date.now() - firstChangeAt >= coalesceMs) return finish(state);
+          if (confirm) {
+            progress.polls += 1;
+            const state = await readStatus(node, taskId);
+            const source = pushed.length > 0 ? 'push' : 'poll';
+            if (state.kind !== 'in_progress') {
+              recordDetection(source);
+              stream?.forget(taskId);
+              return finish(state);
+            }
+            record(state.phase, Date.now(), source);
+          }
           context.heartbeat(progress);
-          // a healthy stream announces changes, so polling only has to catch lost events
-          const waitMs = stream?.connected ? policy.maxIntervalMs : intervalMs;
-          const untilCoalesced = firstChangeAt === null ? Infinity : firstChangeAt + coalesceMs - Date.now();
-          wokenByEvent = await waitWithHeartbeats(Math.max(0, Math.min(waitMs, untilCoalesced)), progress, {
-            stream,
-            taskId,
-            since: polledAt,
-          });
-          intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
+          if (Date.now() >= reportAt()) return finish({ kind: 'in_progress', phase: progress.phase ?? 'unknown' });
+          if (pushed.length === 0) intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
         }
       } catch (error) {
         if (error instanceof KdfError) {
           // Seen by the next attempt, which reports it to the workflow's progress.
           const failure = { type: failureTypeOf(error), message: error.message, at: new Date().toISOString() };
-          context.heartbeat({ ...progress, lastError: failure } satisfies PollProgress);
+          context.heartbeat({ ...progress, lastError: failure } satisfies PollHeartbeat);
         }
         throw toApplicationFailure(error);
-      } finally {
-        stream?.unfollow(taskId);
       }
     },
 
-    /** The task's current state, without forgetting it. */
-    async readTaskStatus({ node, taskId }: TaskRef): Promise<TaskState> {
+    /** The state of a task that is known to have finished; reading it forgets it. */
+    async readFinishedTask({ node, taskId }: TaskRef): Promise<TaskState> {
       return asFailures(() => readStatus(node, taskId));
     },
 
@@ -286,22 +320,22 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
         }
       });
     },
-
-    /** Best-effort clean-up: read the finished task once with `forget_if_finished` so KDF drops it. */
-    async forgetTask({ node, taskId }: TaskRef): Promise<void> {
-      try {
-        await readStatus(node, taskId, true);
-      } catch (error) {
-        log.warn('could not forget a finished KDF task; KDF keeps it until restart', {
-          node,
-          taskId,
-          errorType: error instanceof KdfError ? failureTypeOf(error) : 'unknown',
-        });
-      } finally {
-        tracker.release(node, taskId);
-      }
-    },
   };
+
+  /** True when `ticker` is already enabled; fails (non-retryable) when the named platform coin is not. */
+  async function checkPreflight({ node, ticker, platformCoin }: PreflightInput): Promise<boolean> {
+    const coins = await enabledCoins(node);
+    if (coins.includes(ticker)) return true;
+    if (platformCoin !== undefined && !coins.includes(platformCoin)) {
+      throw ApplicationFailure.create({
+        type: 'PlatformCoinIsNotActivated',
+        message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
+        nonRetryable: true,
+        details: [{ platformCoin, enabledCoins: coins }],
+      });
+    }
+    return false;
+  }
 }
 
 export type EnablementActivities = ReturnType<typeof createActivities>;
@@ -342,30 +376,35 @@ function taskState(status: LightningTaskStatus): TaskState {
 }
 
 /**
- * Waits `ms` (heartbeating every few seconds), or less when the task's event stream reports a change after
- * `since`; resolves whether an event ended the wait.
+ * Waits `ms`, heartbeating every few seconds, or less when the task's event stream pushes transitions after
+ * `afterSeq`; resolves with them, or with none when the time ran out.
  */
 async function waitWithHeartbeats(
   ms: number,
-  details: PollProgress,
-  wake: { stream: KdfEventStream | undefined; taskId: number; since: number }
-): Promise<boolean> {
+  details: PollHeartbeat,
+  stream: KdfEventStream | undefined,
+  taskId: number,
+  afterSeq: number
+): Promise<PushedStatus[]> {
   const context = Context.current();
   const until = Date.now() + ms;
   for (let left = ms; left > 0; left = until - Date.now()) {
     const slice = Math.min(left, HEARTBEAT_SLICE_MS);
-    if (wake.stream) {
-      if (await wake.stream.waitForEvent(wake.taskId, wake.since, slice, context.cancellationSignal)) return true;
+    if (stream) {
+      const pushed = await stream.waitForEvents(taskId, afterSeq, slice, context.cancellationSignal);
+      if (pushed.length > 0) return pushed;
       if (context.cancellationSignal.aborted) await context.cancelled;
     } else {
       await context.sleep(slice);
     }
     context.heartbeat(details);
   }
-  return false;
+  return [];
 }
 
-function recordDetection(source: 'push' | 'poll'): void {
+type DetectionSource = 'push' | 'poll';
+
+function recordDetection(source: DetectionSource): void {
   Context.current()
     .metricMeter.createCounter('kdf_status_detections', 'detections', 'Status changes seen, by what woke the poll')
     .add(1, { source });

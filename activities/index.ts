@@ -4,16 +4,18 @@ export type {
   ActivityDependencies,
   CancelOutcome,
   EnablementActivities,
-  InitInput,
-  InitResult,
   PollInput,
   PollResult,
   PreflightInput,
+  StartInput,
+  StartResult,
   TaskError,
   TaskRef,
   TaskState,
 } from './enablement.js';
 export type { KdfNodeConfig, NodeRegistry } from './nodes.js';
+export { visibilityTaskClaims } from './task-claims.js';
+export type { TaskClaims } from './task-claims.js';
 export { createFleetActivities } from './fleet.js';
 export type { FleetActivities, FleetActivityDependencies } from './fleet.js';
 export { KdfEventStreams } from './kdf/index.js';

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
-export const SEARCH_ATTRIBUTES = ['KdfNode', 'KdfTicker', 'KdfPhase', 'KdfFleet'];
+/** `Name=Type`, as the CLI's `--search-attribute` takes them; deploy/scripts/create-namespace.sh has the same list. */
+export const SEARCH_ATTRIBUTES = [
+  'KdfNode=Keyword',
+  'KdfTicker=Keyword',
+  'KdfPhase=Keyword',
+  'KdfFleet=Keyword',
+  'KdfTaskId=Int',
+];
 const HOST = '127.0.0.1';
 
 /** A free TCP port on loopback. @returns {Promise<number>} */
@@ -57,7 +64,7 @@ export async function startDevServer(options = {}) {
   for (const pragma of options.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   if (options.uiPort) args.push('--ui-port', String(options.uiPort), '--ui-ip', HOST);
   else args.push('--headless');
-  for (const name of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
+  for (const attribute of SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   const output = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', output, output] });
   let exited = false;
@@ -94,10 +101,13 @@ function registerSearchAttributes(cli, address, namespace) {
   const listed = spawnSync(cli, ['operator', 'search-attribute', 'list', '--address', address, '-n', namespace], {
     encoding: 'utf8',
   });
-  const missing = SEARCH_ATTRIBUTES.filter((name) => !listed.stdout.includes(name));
+  const missing = SEARCH_ATTRIBUTES.map((attribute) => attribute.split('=')).filter(
+    ([name]) => !listed.stdout.includes(/** @type {string} */ (name))
+  );
   if (missing.length === 0) return;
   const args = ['operator', 'search-attribute', 'create', '--address', address, '-n', namespace];
-  for (const name of missing) args.push('--name', name, '--type', 'Keyword');
+  for (const [name, type] of missing)
+    args.push('--name', /** @type {string} */ (name), '--type', /** @type {string} */ (type));
   const created = spawnSync(cli, args, { encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`registering search attributes failed: ${created.stderr.trim()}`);
 }

@@ -47,7 +47,6 @@ function portFree(port) {
   });
 }
 
-
 /** Everything started, newest last; stopped in reverse order by PID. @type {{ name: string, pid: number, stop: () => Promise<void> }[]} */
 const started = [];
 let stopping = false;

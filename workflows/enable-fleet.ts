@@ -9,12 +9,15 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
   upsertMemo,
+  type ChildWorkflowOptions,
+  type WithWorkflowArgs,
   upsertSearchAttributes,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
@@ -45,6 +48,14 @@ const DEFAULT_CONCURRENCY = 50;
 const DEFAULT_PER_NODE_CONCURRENCY = 2;
 /** A run stops starting members after this many and continues as new once they finish (~4 events each). */
 const STARTS_PER_RUN = 1_000;
+/**
+ * Child starts in flight at once (command issued, `ChildWorkflowExecutionStarted` not yet recorded). The fleet issues
+ * starts without awaiting each one, so that a workflow task issues as many as the bounds allow; this caps the commands
+ * of one task and the start work queued in the server.
+ */
+const MAX_PENDING_STARTS = 50;
+/** Runs begun before it started members one workflow task at a time; they replay that way (startOneAtATime). */
+const CONCURRENT_STARTS_PATCH = 'fleet-concurrent-starts';
 const KDF_NAME_MAX_BYTES = 32;
 
 const { awaitEnablement } = proxyActivities<FleetActivities>({
@@ -57,6 +68,10 @@ interface Running {
   member: FleetMember;
   /** Started by another fleet run or the CLI: followed through an activity, cancelled by id. */
   attached: boolean;
+  /** Its start is issued and not yet answered: not yet known to be a child or attached, so not yet cancellable by id. */
+  starting: boolean;
+  /** The fleet's cancel has been passed on to it. */
+  cancelRequested: boolean;
 }
 
 /** Enables every (node, ticker) pair of a manifest as child workflows, bounded per fleet and per node. */
@@ -111,52 +126,145 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     return undefined;
   };
 
-  const settle = (member: FleetMember, report: EnablementReport | undefined, failure?: unknown) => {
+  /** Starts answered and members settled: what the start loop waits for. */
+  let changes = 0;
+  let pendingStarts = 0;
+
+  const settle = (entry: Running, report: EnablementReport | undefined, failure?: unknown) => {
+    const { member } = entry;
+    if (entry.starting) {
+      entry.starting = false;
+      pendingStarts -= 1;
+    }
     running.delete(enablementWorkflowId(member.node, member.ticker));
     runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 1) - 1);
     recordOutcome(carried, member, report, failure);
+    changes += 1;
     publish();
   };
 
-  const follow = (member: FleetMember, attached: boolean, result: Promise<EnablementReport>) => {
-    running.set(enablementWorkflowId(member.node, member.ticker), { member, attached });
+  /** Counts a member as started and running (from the moment its start is issued, so that the bounds hold). */
+  const reserve = (member: FleetMember, attached: boolean, starting: boolean): Running => {
+    const entry: Running = { member, attached, starting, cancelRequested: false };
+    running.set(enablementWorkflowId(member.node, member.ticker), entry);
     runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 0) + 1);
     carried.startedPerNode[member.node] = (carried.startedPerNode[member.node] ?? 0) + 1;
     startedThisRun += 1;
+    if (starting) pendingStarts += 1;
+    return entry;
+  };
+
+  const follow = (entry: Running, result: Promise<EnablementReport>) => {
     result.then(
-      (report) => settle(member, report),
-      (error: unknown) => settle(member, undefined, error)
+      (report) => settle(entry, report),
+      (error: unknown) => settle(entry, undefined, error)
     );
   };
 
+  /**
+   * Issues a member's start without awaiting it: a child, or, when an enablement already runs (or ran) under its id,
+   * that enablement followed through an activity. A start that fails otherwise settles the member as failed.
+   */
+  const launch = (member: FleetMember) => {
+    const workflowId = enablementWorkflowId(member.node, member.ticker);
+    const entry = reserve(member, false, true);
+    const answered = (attached: boolean) => {
+      entry.starting = false;
+      entry.attached = attached;
+      pendingStarts -= 1;
+      changes += 1;
+    };
+    follow(
+      entry,
+      startChild(enableLightning, childOptions(input, member)).then(
+        (child) => {
+          answered(false);
+          return child.result();
+        },
+        (error: unknown) => {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          answered(true);
+          return awaitEnablement({ workflowId });
+        }
+      )
+    );
+  };
+
+  /** Starts as many members as the bounds allow in each workflow task, then waits for a start or a member to end. */
+  const startConcurrently = async () => {
+    let windowStartedAt = Date.now();
+    let startsInWindow = 0;
+    for (;;) {
+      let rateLimitedFor = 0;
+      while (carried.cancel === undefined && startedThisRun < STARTS_PER_RUN) {
+        if (running.size >= concurrency || pendingStarts >= MAX_PENDING_STARTS) break;
+        const member = nextMember();
+        if (!member) break;
+        if (input.startsPerSecond !== undefined) {
+          const now = Date.now();
+          if (now - windowStartedAt >= 1_000) {
+            windowStartedAt = now;
+            startsInWindow = 0;
+          }
+          if (startsInWindow >= input.startsPerSecond) {
+            rateLimitedFor = windowStartedAt + 1_000 - now;
+            break;
+          }
+          startsInWindow += 1;
+        }
+        launch(member);
+      }
+      if (running.size === 0 && rateLimitedFor === 0) break;
+      const seen = changes;
+      const cancelSeen = carried.cancel !== undefined;
+      if (cancelSeen) await cancelRunning(running, carried, notYetCancelled);
+      if (rateLimitedFor > 0) await sleep(rateLimitedFor);
+      else await condition(() => changes !== seen || (!cancelSeen && carried.cancel !== undefined));
+    }
+  };
+
+  /** The loop of runs begun before CONCURRENT_STARTS_PATCH, kept as it was so that their histories replay. */
+  const startOneAtATime = async () => {
+    let startsThisSecond = 0;
+    for (;;) {
+      const stopStarting = carried.cancel !== undefined || startedThisRun >= STARTS_PER_RUN;
+      const member = stopStarting ? undefined : nextMember();
+      if (member && running.size < concurrency) {
+        if (input.startsPerSecond !== undefined && startsThisSecond >= input.startsPerSecond) {
+          await sleep('1 second');
+          startsThisSecond = 0;
+        }
+        startsThisSecond += 1;
+        try {
+          const child = await startChild(enableLightning, childOptions(input, member));
+          follow(reserve(member, false, false), child.result());
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          const workflowId = enablementWorkflowId(member.node, member.ticker);
+          follow(reserve(member, true, false), awaitEnablement({ workflowId }));
+        }
+        continue;
+      }
+      if (running.size === 0) break;
+      const before = running.size;
+      const wasCancelled = carried.cancel !== undefined;
+      await condition(() => running.size < before || (!wasCancelled && carried.cancel !== undefined));
+      if (!wasCancelled && carried.cancel) await cancelRunning(running, carried, () => true);
+    }
+  };
+
+  const concurrentStarts = patched(CONCURRENT_STARTS_PATCH);
   const members = new CancellationScope();
   try {
-    await members.run(async () => {
-      let startsThisSecond = 0;
-      for (;;) {
-        const stopStarting = carried.cancel !== undefined || startedThisRun >= STARTS_PER_RUN;
-        const member = stopStarting ? undefined : nextMember();
-        if (member && running.size < concurrency) {
-          if (input.startsPerSecond !== undefined && startsThisSecond >= input.startsPerSecond) {
-            await sleep('1 second');
-            startsThisSecond = 0;
-          }
-          startsThisSecond += 1;
-          await startMember(input, member, follow);
-          continue;
-        }
-        if (running.size === 0) break;
-        const before = running.size;
-        const wasCancelled = carried.cancel !== undefined;
-        await condition(() => running.size < before || (!wasCancelled && carried.cancel !== undefined));
-        if (!wasCancelled && carried.cancel) await cancelRunning(running, carried);
-      }
-    });
+    await members.run(concurrentStarts ? startConcurrently : startOneAtATime);
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    // Temporal cancellation: children are cancelled through the scope; attached members by id.
+    // Temporal cancellation: children (and starts in flight) are cancelled through the scope; attached members by id.
     await CancellationScope.nonCancellable(async () => {
-      await cancelRunning(running, carried, true);
+      const attached = concurrentStarts
+        ? (entry: Running) => entry.attached && notYetCancelled(entry)
+        : (entry: Running) => entry.attached;
+      await cancelRunning(running, carried, attached);
       await condition(() => running.size === 0);
     });
     done = true;
@@ -172,32 +280,24 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   return progress();
 }
 
-/** Starts a member as a child, or follows the enablement already running (or done) under its id. */
-async function startMember(
+/** A member's enablement as a child of the fleet. */
+function childOptions(
   input: FleetInput,
-  member: FleetMember,
-  follow: (member: FleetMember, attached: boolean, result: Promise<EnablementReport>) => void
-): Promise<void> {
-  const workflowId = enablementWorkflowId(member.node, member.ticker);
-  try {
-    const child = await startChild(enableLightning, {
-      workflowId,
-      args: [memberInput(input, member)],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      // A pair enabled before (Completed) is not started again; failed or cancelled ones are.
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      typedSearchAttributes: [
-        { key: KdfNodeAttribute, value: member.node },
-        { key: KdfTickerAttribute, value: member.ticker },
-        { key: KdfFleetAttribute, value: input.fleetId },
-      ],
-      staticSummary: `Enable ${member.ticker} on ${member.node} (fleet ${input.fleetId})`,
-    });
-    follow(member, false, child.result());
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    follow(member, true, awaitEnablement({ workflowId }));
-  }
+  member: FleetMember
+): WithWorkflowArgs<typeof enableLightning, Omit<ChildWorkflowOptions, 'typeInfo'>> {
+  return {
+    workflowId: enablementWorkflowId(member.node, member.ticker),
+    args: [memberInput(input, member)],
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    // A pair enabled before (Completed) is not started again; failed or cancelled ones are.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    typedSearchAttributes: [
+      { key: KdfNodeAttribute, value: member.node },
+      { key: KdfTickerAttribute, value: member.ticker },
+      { key: KdfFleetAttribute, value: input.fleetId },
+    ],
+    staticSummary: `Enable ${member.ticker} on ${member.node} (fleet ${input.fleetId})`,
+  };
 }
 
 function memberInput(input: FleetInput, member: FleetMember): EnableLightningInput {
@@ -218,18 +318,23 @@ function memberInput(input: FleetInput, member: FleetMember): EnableLightningInp
   };
 }
 
-async function cancelRunning(running: Map<string, Running>, carried: FleetCarried, attachedOnly = false) {
+/** Passes the fleet's cancel on to the running members that `which` selects: a signal to children, a cancel by id otherwise. */
+async function cancelRunning(running: Map<string, Running>, carried: FleetCarried, which: (entry: Running) => boolean) {
   const reason = carried.cancel?.reason ?? 'fleet cancelled';
   const by = carried.cancel?.requestedBy ?? 'fleet';
   await Promise.all(
     [...running.entries()]
-      .filter(([, entry]) => entry.attached || !attachedOnly)
+      .filter(([, entry]) => which(entry))
       .map(async ([workflowId, entry]) => {
+        entry.cancelRequested = true;
         const handle = getExternalWorkflowHandle(workflowId);
         await (entry.attached ? handle.cancel() : handle.signal(cancelSignal, reason, by)).catch(() => undefined);
       })
   );
 }
+
+/** Members whose start is answered and that have not had the fleet's cancel yet. */
+const notYetCancelled = (entry: Running): boolean => !entry.starting && !entry.cancelRequested;
 
 function recordOutcome(
   carried: FleetCarried,

@@ -20,6 +20,7 @@ import {
   FailureType,
   KdfNodeAttribute,
   KdfPhaseAttribute,
+  KdfTaskIdAttribute,
   KdfTickerAttribute,
   Outcome,
   progressQuery,
@@ -34,8 +35,12 @@ import {
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_POLL: PollPolicy = { initialIntervalMs: 1_000, maxIntervalMs: 15_000, backoffCoefficient: 1.5 };
-/** Phases passing within this window come back in one poll result: history grows per ~2 s of phases at most. */
-const PHASE_COALESCE_MS = 2_000;
+/**
+ * A KDF phase reaches the workflow (progress, KdfPhase) once it has lasted this long: a stuck activation shows
+ * where it is stuck, while a normal one costs the same history however long its phases take. Until then the
+ * poll's heartbeat details are the live view.
+ */
+const PHASE_REPORT_AFTER_MS = 30_000;
 /** After KDF forgets the task (a restart), start the activation again at most this many times. */
 const MAX_REINITS = 1;
 
@@ -93,59 +98,47 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
   return compensate(run, trigger, activation, activated);
 }
 
-async function activate(run: EnablementRun, poll: PollPolicy): Promise<void> {
-  const { node, ticker } = run.input;
-  const { alreadyEnabled } = await kdf.preflight({
-    node,
-    ticker,
-    ...(run.input.platformCoin !== undefined && { platformCoin: run.input.platformCoin }),
-  });
-  if (alreadyEnabled) {
-    run.finish = { kind: 'already_enabled' };
-    return;
-  }
-  let reinits = 0;
-  for (;;) {
-    run.enterPhase('init');
+async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
+  const { node, ticker, platformCoin, activationParams } = run.input;
+  for (let reinits = 0; ; reinits++) {
     // An init in flight always completes, so a stop that arrives meanwhile still learns the task id to cancel.
-    const init = await CancellationScope.nonCancellable(() =>
-      kdf.initLightning({ node, ticker, activationParams: run.input.activationParams })
+    const start = await CancellationScope.nonCancellable(() =>
+      kdf.startActivation({ node, ticker, activationParams, ...(platformCoin !== undefined && { platformCoin }) })
     );
-    if (init.kind === 'already_enabled') {
+    if (start.kind === 'already_enabled') {
       run.finish = { kind: 'already_enabled' };
       return;
     }
-    run.taskId = init.taskId;
-    const state = await pollToEnd(run, poll);
+    run.startTask(start.taskId);
+    const state = await pollToEnd(run, policy);
     if (state.kind !== 'lost') {
       run.finish = state;
       return;
     }
-    // KDF forgot the task (restarted): the coin may have been registered before; otherwise start again, bounded.
-    if ((await kdf.preflight({ node, ticker })).alreadyEnabled) {
-      run.finish = { kind: 'already_enabled' };
-      return;
-    }
+    // KDF forgot the task (restarted): the next start finds the coin if it was registered, else starts again.
     if (reinits === MAX_REINITS) {
+      if ((await kdf.preflight({ node, ticker })).alreadyEnabled) {
+        run.finish = { kind: 'already_enabled' };
+        return;
+      }
       throw ApplicationFailure.create({
         type: FailureType.taskLost,
-        message: `KDF lost task ${init.taskId} again after ${MAX_REINITS} re-init; is node ${node} restarting?`,
+        message: `KDF lost task ${start.taskId} again after ${MAX_REINITS} re-init; is node ${node} restarting?`,
         nonRetryable: true,
       });
     }
-    reinits += 1;
-    run.noteError({ type: FailureType.taskLost, message: `KDF lost task ${init.taskId}; starting again` });
+    run.noteError({ type: FailureType.taskLost, message: `KDF lost task ${start.taskId}; starting again` });
   }
 }
 
 async function pollToEnd(run: EnablementRun, policy: PollPolicy): Promise<Exclude<TaskState, { kind: 'in_progress' }>> {
   for (;;) {
-    const result = await poller.pollUntilPhaseChange({
+    const result = await poller.pollTask({
       node: run.input.node,
       taskId: run.taskIdOrThrow(),
-      lastPhase: run.kdfPhase,
+      knownPhase: run.kdfPhase,
       policy,
-      coalesceMs: PHASE_COALESCE_MS,
+      reportAfterMs: PHASE_REPORT_AFTER_MS,
     });
     run.recordPoll(result);
     if (result.state.kind !== 'in_progress') return result.state;
@@ -181,7 +174,7 @@ async function cancelAndReconcile(run: EnablementRun, taskId: number): Promise<v
     run.compensation = { result };
     if (result === 'finished') {
       // The task ended before the cancel reached it: report what it really did.
-      const state = await compensation.readTaskStatus({ node, taskId });
+      const state = await compensation.readFinishedTask({ node, taskId });
       if (state.kind === 'ok' || state.kind === 'error') run.finish = state;
     } else if (result === 'not_found' && (await compensation.preflight({ node, ticker })).alreadyEnabled) {
       run.finish = { kind: 'already_enabled' };
@@ -196,10 +189,6 @@ async function cancelAndReconcile(run: EnablementRun, taskId: number): Promise<v
 /** Turns the run's final state into the result (enabled) or the failure that ends the workflow. */
 async function conclude(run: EnablementRun, trigger: StopTrigger | null, error?: unknown): Promise<EnablementReport> {
   const finish = run.finish;
-  if (finish?.kind === 'ok' && run.taskId !== null) {
-    const taskId = run.taskId;
-    await CancellationScope.nonCancellable(() => kdf.forgetTask({ node: run.input.node, taskId }));
-  }
   if (finish?.kind === 'ok' || finish?.kind === 'already_enabled') {
     return run.end(Outcome.enabled, finish.kind === 'ok' ? finish.result : undefined);
   }
@@ -279,7 +268,7 @@ function checkedSettings(input: EnableLightningInput): Settings {
 
 /** The workflow's state: what the progress query, the UI details, the report and the metrics are made from. */
 class EnablementRun {
-  phase = 'preflight';
+  phase = 'starting';
   kdfPhase: string | null = null;
   taskId: number | null = null;
   phases: PhaseRecord[] = [];
@@ -302,6 +291,18 @@ class EnablementRun {
     return this.taskId;
   }
 
+  /** The task id is also a search attribute: the claim a retried init elsewhere checks before adopting a task. */
+  startTask(taskId: number): void {
+    this.taskId = taskId;
+    this.kdfPhase = null;
+    this.phase = 'activating';
+    upsertSearchAttributes([
+      { key: KdfPhaseAttribute, value: this.phase },
+      { key: KdfTaskIdAttribute, value: taskId },
+    ]);
+    this.publishDetails();
+  }
+
   requestCancel(reason: string, requestedBy: string): void {
     this.cancel ??= { reason: String(reason ?? ''), requestedBy: String(requestedBy ?? ''), at: nowIso() };
     this.publishDetails();
@@ -318,10 +319,13 @@ class EnablementRun {
     this.retries += result.attempt - 1;
     if (result.lastError) this.lastError = result.lastError;
     this.phases.push(...result.phases);
-    const latest = result.phases.at(-1);
-    if (latest) {
-      this.kdfPhase = latest.phase;
-      this.enterPhase(latest.phase);
+    const latest = result.phases.at(-1)?.phase;
+    if (result.state.kind === 'in_progress' && latest !== undefined) {
+      this.kdfPhase = latest;
+      this.enterPhase(latest);
+    } else {
+      this.kdfPhase = latest ?? this.kdfPhase;
+      this.publishDetails();
     }
   }
 

@@ -1,17 +1,33 @@
 /**
  * KDF's server-sent event stream (`GET /event-stream?id=<client_id>`, contract §1.7): every status transition of
- * a task started with that `client_id` arrives as a `TASK:<task_id>` frame. Events can be lost (no client
- * connected, reconnects), so they only wake a poller early; the poller confirms with a `status` call.
+ * a task started with that `client_id` arrives as a `TASK:<task_id>` frame carrying the status object `status`
+ * would return. Events can be lost (no client connected, reconnects), so polling stays as the safety net.
  *
  * @module
  */
 import { randomInt } from 'node:crypto';
 import got from 'got';
+import { z } from 'zod';
 import type { KdfNodeConfig, NodeRegistry } from '../nodes.js';
+import { LightningTaskStatus } from './methods.js';
 
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 const TASK_EVENT = /^TASK:(\d+)$/;
+/** Transitions kept per task, and tasks kept, for pollers that start (or look) after they arrived. */
+const EVENTS_KEPT_PER_TASK = 32;
+const TASKS_KEPT = 10_000;
+const TaskEventFrame = z.object({ _type: z.string().regex(TASK_EVENT), message: z.unknown() });
+
+/** A transition pushed for a task. */
+export interface PushedStatus {
+  /** Arrival order on this stream, from 1. */
+  seq: number;
+  /** When it arrived (ms epoch). */
+  at: number;
+  /** What the frame said; null when its message is not a status object (then only `status` can tell). */
+  status: LightningTaskStatus | null;
+}
 
 export interface EventStreamHooks {
   /** The stream to `node` connected (true) or dropped (false). */
@@ -25,8 +41,9 @@ export class KdfEventStream {
   readonly clientId = randomInt(1, 2 ** 32);
   #connected = false;
   readonly #closing = new AbortController();
-  /** Time of the latest event per task that a poller follows. */
-  readonly #lastEventAt = new Map<number, number>();
+  /** Recent transitions per task, oldest first; the oldest tasks are dropped beyond TASKS_KEPT. */
+  readonly #events = new Map<number, PushedStatus[]>();
+  #lastSeq = 0;
   readonly #waiters = new Map<number, Set<() => void>>();
 
   constructor(
@@ -40,37 +57,37 @@ export class KdfEventStream {
     return this.#connected;
   }
 
-  /** Follow `taskId`: events for tasks nobody follows are ignored. */
-  follow(taskId: number): void {
-    if (!this.#lastEventAt.has(taskId)) this.#lastEventAt.set(taskId, 0);
-  }
-
-  unfollow(taskId: number): void {
-    this.#lastEventAt.delete(taskId);
-  }
-
   /**
-   * Resolves `true` as soon as an event for `taskId` newer than `since` (ms epoch) arrives, `false` after
-   * `timeoutMs` or when `signal` aborts.
+   * Resolves with the transitions of `taskId` after the one numbered `afterSeq` (0: all kept), oldest first, as
+   * soon as there are any; with none after `timeoutMs` or when `signal` aborts.
    */
-  async waitForEvent(taskId: number, since: number, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    if ((this.#lastEventAt.get(taskId) ?? 0) > since) return true;
-    return new Promise<boolean>((resolve) => {
+  async waitForEvents(
+    taskId: number,
+    afterSeq: number,
+    timeoutMs: number,
+    signal: AbortSignal
+  ): Promise<PushedStatus[]> {
+    const newer = (): PushedStatus[] => (this.#events.get(taskId) ?? []).filter((event) => event.seq > afterSeq);
+    if (newer().length > 0 || signal.aborted) return newer();
+    return new Promise<PushedStatus[]>((resolve) => {
       let waiters = this.#waiters.get(taskId);
       if (!waiters) this.#waiters.set(taskId, (waiters = new Set()));
-      const done = (woke: boolean) => {
+      const done = () => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', aborted);
-        waiters.delete(wake);
+        signal.removeEventListener('abort', done);
+        waiters.delete(done);
         if (waiters.size === 0) this.#waiters.delete(taskId);
-        resolve(woke);
+        resolve(newer());
       };
-      const wake = () => done(true);
-      const aborted = () => done(false);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      signal.addEventListener('abort', aborted, { once: true });
-      waiters.add(wake);
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      waiters.add(done);
     });
+  }
+
+  /** Drops what was kept for a task that nobody will wait for again. */
+  forget(taskId: number): void {
+    this.#events.delete(taskId);
   }
 
   close(): void {
@@ -115,20 +132,21 @@ export class KdfEventStream {
   #frame(frame: string): void {
     for (const line of frame.split('\n')) {
       if (!line.startsWith('data:')) continue;
-      let type: unknown;
-      try {
-        type = (JSON.parse(line.slice(5)) as { _type?: unknown })._type;
-      } catch {
-        continue; // not ours to judge: the status call that follows is parsed with the schema
-      }
-      const match = typeof type === 'string' ? TASK_EVENT.exec(type) : null;
-      if (!match) continue;
-      const taskId = Number(match[1]);
+      const event = TaskEventFrame.safeParse(parseJson(line.slice(5)));
+      if (!event.success) continue;
+      const taskId = Number(TASK_EVENT.exec(event.data._type)?.[1]);
       this.hooks.onEvent?.(this.node.id);
-      if (!this.#lastEventAt.has(taskId)) continue;
-      this.#lastEventAt.set(taskId, Date.now());
+      const status = LightningTaskStatus.safeParse(event.data.message);
+      this.#keep(taskId, { seq: ++this.#lastSeq, at: Date.now(), status: status.success ? status.data : null });
       for (const wake of [...(this.#waiters.get(taskId) ?? [])]) wake();
     }
+  }
+
+  #keep(taskId: number, event: PushedStatus): void {
+    const events = this.#events.get(taskId) ?? [];
+    this.#events.delete(taskId); // re-inserted last: the map's order is the order tasks were last heard of
+    this.#events.set(taskId, [...events.slice(1 - EVENTS_KEPT_PER_TASK), event]);
+    if (this.#events.size > TASKS_KEPT) this.#events.delete(this.#events.keys().next().value as number);
   }
 
   #setConnected(connected: boolean): void {
@@ -158,5 +176,13 @@ export class KdfEventStreams {
   close(): void {
     for (const stream of this.#streams.values()) stream.close();
     this.#streams.clear();
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

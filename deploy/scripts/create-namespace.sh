@@ -1,6 +1,6 @@
 #!/bin/sh
 # One-shot job (temporalio/admin-tools image): waits for the Temporal frontend, creates the namespace if it is
-# missing and registers the kdf-lightning search attributes (Keyword) that are missing. Safe to run again.
+# missing and registers the kdf-lightning search attributes that are missing. Safe to run again.
 # Written after samples-server's compose/scripts/create-namespace.sh, whose retry counter had a typo
 # ($MAX_ATTdMPTS) that made `set -u` abort on the first retry: here every retry goes through `retry`.
 set -eu
@@ -10,7 +10,7 @@ NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
 RETENTION="${NAMESPACE_RETENTION:-720h}"
 MAX_ATTEMPTS="${MAX_ATTEMPTS:-60}"
 # the same list as scripts/dev-server.mjs (SEARCH_ATTRIBUTES); test/deploy checks they agree
-SEARCH_ATTRIBUTES="KdfNode KdfTicker KdfPhase KdfFleet"
+SEARCH_ATTRIBUTES="KdfNode=Keyword KdfTicker=Keyword KdfPhase=Keyword KdfFleet=Keyword KdfTaskId=Int"
 
 # retry COMMAND...: runs it until it succeeds, at most MAX_ATTEMPTS times, 2 s apart
 retry() {
@@ -37,12 +37,14 @@ fi
 
 # a new namespace takes a moment to reach every service's cache: the listing is retried until it is there
 existing=$(retry temporal operator search-attribute list --namespace "$NAMESPACE" --address "$ADDRESS")
-for name in $SEARCH_ATTRIBUTES; do
+for attribute in $SEARCH_ATTRIBUTES; do
+  name="${attribute%%=*}"
+  type="${attribute#*=}"
   if printf '%s\n' "$existing" | grep -qw "$name"; then
     echo "search attribute $name exists"
   else
-    retry temporal operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type Keyword \
+    retry temporal operator search-attribute create --namespace "$NAMESPACE" --name "$name" --type "$type" \
       --address "$ADDRESS"
-    echo "search attribute $name created (Keyword)"
+    echo "search attribute $name created ($type)"
   fi
 done

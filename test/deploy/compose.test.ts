@@ -70,7 +70,7 @@ function envNamesReadBy(...files: string[]): Set<string> {
 }
 /** The search attributes `npm start` and the tests register (scripts/dev-server.mjs). */
 const SEARCH_ATTRIBUTES = [
-  ...(/SEARCH_ATTRIBUTES = \[(.*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+)'/g),
+  ...(/SEARCH_ATTRIBUTES = \[(.*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+=\w+)'/g),
 ].map((match) => match[1]);
 const ENVCONFIG = 'node_modules/@temporalio/envconfig/lib/envconfig-toml.js';
 const WORKER_READS = envNamesReadBy('worker/config.ts', 'codec/keys.ts', ENVCONFIG);
@@ -146,9 +146,14 @@ test('the one-shot jobs run the scripts in deploy/scripts, mounted read-only', (
     expect(service(name).command).toEqual([`/scripts/${script}`]);
     expect(existsSync(path.join(ROOT, 'deploy/scripts', script))).toBe(true);
   }
-  expect(SEARCH_ATTRIBUTES).toEqual(['KdfNode', 'KdfTicker', 'KdfPhase', 'KdfFleet']);
+  expect(SEARCH_ATTRIBUTES).toEqual([
+    'KdfNode=Keyword',
+    'KdfTicker=Keyword',
+    'KdfPhase=Keyword',
+    'KdfFleet=Keyword',
+    'KdfTaskId=Int',
+  ]);
   expect(read('deploy/scripts/create-namespace.sh')).toContain(`SEARCH_ATTRIBUTES="${SEARCH_ATTRIBUTES.join(' ')}"`);
-  expect(read('deploy/scripts/create-namespace.sh')).toContain('--type Keyword');
   const dynamicConfig = service('temporal').environment?.DYNAMIC_CONFIG_FILE_PATH as string;
   expect(service('temporal').volumes).toEqual(['./deploy/dynamicconfig:/etc/temporal/config/dynamicconfig:ro']);
   const file = path.join('deploy/dynamicconfig', path.basename(dynamicConfig));

@@ -26,7 +26,7 @@ describe('deploy/scripts/create-namespace.sh (the temporal-setup job)', () => {
     TEMPORAL_NAMESPACE: namespace,
   };
 
-  test('creates the namespace and the Keyword search attributes, and a second run changes nothing', () => {
+  test('creates the namespace and the search attributes, and a second run changes nothing', () => {
     expect(existsSync(cli)).toBe(true);
     const first = run('sh', ['deploy/scripts/create-namespace.sh'], env);
     expect(first).toMatchObject({ code: 0 });
@@ -34,6 +34,7 @@ describe('deploy/scripts/create-namespace.sh (the temporal-setup job)', () => {
     for (const name of ['KdfNode', 'KdfTicker', 'KdfPhase', 'KdfFleet']) {
       expect(first.stdout).toContain(`search attribute ${name} created (Keyword)`);
     }
+    expect(first.stdout).toContain('search attribute KdfTaskId created (Int)');
     const second = run('sh', ['deploy/scripts/create-namespace.sh'], env);
     expect(second).toMatchObject({ code: 0 });
     expect(second.stdout).toContain(`namespace ${namespace} exists`);
@@ -50,6 +51,7 @@ describe('deploy/scripts/create-namespace.sh (the temporal-setup job)', () => {
       KdfTicker: expect.stringMatching(/KEYWORD/),
       KdfPhase: expect.stringMatching(/KEYWORD/),
       KdfFleet: expect.stringMatching(/KEYWORD/),
+      KdfTaskId: expect.stringMatching(/INT/),
     });
   }, 120_000);
 

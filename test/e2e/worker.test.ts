@@ -113,7 +113,7 @@ test('JSON logs carry workflow/activity context and no userpass; the Prometheus 
   expect(lines.some((line) => line.workflowId === workflowId && line.msg === 'Workflow completed')).toBe(true);
   expect(
     lines.some(
-      (line) => line.workflowId === workflowId && line.activityType === 'initLightning' && line.level === 'debug'
+      (line) => line.workflowId === workflowId && line.activityType === 'startActivation' && line.level === 'debug'
     )
   ).toBe(true);
   expect(proc.stdout + proc.stderr).not.toContain(USERPASS);

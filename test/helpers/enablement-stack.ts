@@ -8,6 +8,7 @@ import {
   createActivities,
   createFleetActivities,
   KdfEventStreams,
+  visibilityTaskClaims,
   type KdfNodeConfig,
 } from '../../activities/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
@@ -65,7 +66,11 @@ export class EnablementStack {
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
       activities: {
-        ...createActivities({ nodes: this.nodes, eventStreams: this.eventStreams }),
+        ...createActivities({
+          nodes: this.nodes,
+          eventStreams: this.eventStreams,
+          claims: visibilityTaskClaims(this.env.client),
+        }),
         ...createFleetActivities({ client: this.env.client }),
       },
     });

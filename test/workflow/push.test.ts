@@ -47,15 +47,16 @@ test('with the event stream every phase is seen with a fraction of the status ca
   const pollCalls = polled.simulator.stats().calls[STATUS] ?? 0;
 
   console.info(`status calls for 8 phases of ${PHASE_MS} ms: ${pushCalls} with push, ${pollCalls} polling alone`);
-  expect(pushCalls).toBeLessThanOrEqual(12);
-  expect(pushCalls * 2).toBeLessThan(pollCalls);
+  // pushed phases need no read; the finish is confirmed by one (a read may come before the stream connects)
+  expect(pushCalls).toBeLessThanOrEqual(3);
+  expect(pushCalls * 4).toBeLessThan(pollCalls);
 });
 
 test('a stream dropped and refused mid-activation leaves polling to finish; push resumes when it is back', async () => {
   const { node, simulator, handle } = await enable({ eventStream: true });
   await eventually(
     () => handle.query(progressQuery),
-    (p) => p.phases.length > 0
+    (p) => p.taskId !== null
   );
   simulator.eventStreams.refuse(true);
   simulator.eventStreams.closeAll();

@@ -34,7 +34,7 @@ test('a worker killed mid-poll is replaced and the enablement completes with exa
   });
   await eventually(
     () => handle.query(progressQuery),
-    (p) => p.phases.length >= 1,
+    (p) => p.taskId !== null,
     30_000
   );
   await killProcess(workers[0]!.child, 'SIGKILL');
