@@ -1,0 +1,88 @@
+// A retried init whose first attempt's response was lost must find the task that attempt started, and never
+// another enablement's task: the in-memory claims of a worker are gone after a restart, so the probe also asks
+// Temporal visibility (`KdfTaskId`) which task ids running enablements hold.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities, visibilityTaskClaims } from '../../activities/index.js';
+import { createKdfClient } from '../../activities/kdf/index.js';
+import { KdfNodeAttribute, KdfTaskIdAttribute, progressQuery } from '../../workflows/api.js';
+import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+
+const STATUS = 'task::enable_lightning::status';
+/** What a first attempt heartbeats before it sends init: nothing seen on the node yet. */
+const lostInitHeartbeat = { sent: true, highestSeenBefore: null };
+
+let stack: EnablementStack;
+
+beforeAll(async () => {
+  stack = await EnablementStack.start();
+});
+
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+/**
+ * A node where enablement B runs task 0 (claimed in visibility) and a lost init of ticker A started task 1, as
+ * seen by a worker that has just restarted (fresh activities, nothing in memory).
+ */
+async function nodeWithClaimedTaskAndOrphan() {
+  const { id: node, simulator } = await stack.addNode();
+  // B reads no status during the test, so every fault below meets the probe
+  const quiet = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, backoffCoefficient: 1 };
+  const other = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: quiet,
+  });
+  const { taskId: claimedTaskId } = await eventually(
+    () => other.query(progressQuery),
+    (p) => p.taskId !== null
+  );
+  const claimQuery = `${KdfNodeAttribute.name} = "${node}" AND ${KdfTaskIdAttribute.name} = ${claimedTaskId}`;
+  await eventually(
+    async () => (await stack.client.workflow.count(claimQuery)).count,
+    (count) => count === 1
+  );
+  const kdf = createKdfClient(stack.nodes.get(node)!);
+  const { task_id: orphanTaskId } = await kdf.initLightning({
+    ticker: 'tBTC-lightning-hang-2',
+    activation_params: { ...defaultActivation, listening_port: 9736 },
+  });
+  return { node, simulator, other, claimedTaskId, orphanTaskId };
+}
+
+const retriedStart = (node: string, claims = visibilityTaskClaims(stack.client)) =>
+  new MockActivityEnvironment({ heartbeatDetails: lostInitHeartbeat }).run(
+    createActivities({ nodes: stack.nodes, claims }).startActivation,
+    {
+      node,
+      ticker: 'tBTC-lightning-hang-2',
+      activationParams: { ...defaultActivation, listening_port: 9736 },
+    }
+  );
+
+test('after a worker restart the probe skips the task another running enablement holds', async () => {
+  const { node, simulator, other, claimedTaskId, orphanTaskId } = await nodeWithClaimedTaskAndOrphan();
+  expect(orphanTaskId).toBeGreaterThan(claimedTaskId!);
+  const initsBefore = simulator.stats().calls['task::enable_lightning::init'];
+
+  expect(await retriedStart(node)).toEqual({ kind: 'started', taskId: orphanTaskId, adopted: true });
+  expect(simulator.stats().calls['task::enable_lightning::init']).toBe(initsBefore);
+
+  // what the probe did before claims were durable: with nothing in memory it took the other enablement's task
+  const noClaims = { isClaimed: () => Promise.resolve(false) };
+  expect(await retriedStart(node, noClaims)).toMatchObject({ taskId: claimedTaskId, adopted: true });
+  await other.terminate('test done');
+});
+
+test('probes that fail in transport are tried again instead of failing the retried init', async () => {
+  const { node, simulator, other, orphanTaskId } = await nodeWithClaimedTaskAndOrphan();
+  simulator.injectFault({ kind: 'http502', method: STATUS, count: 2 });
+
+  expect(await retriedStart(node)).toEqual({ kind: 'started', taskId: orphanTaskId, adopted: true });
+  // the first two reads of task 0 failed, the third answered (claimed: skipped), then task 1 was found
+  expect(simulator.stats().faultsInjected.http502).toBe(2);
+  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning-hang-2']).toBe(1);
+  await other.terminate('test done');
+});
