@@ -54,10 +54,19 @@ export interface StartInput extends PreflightInput {
 }
 
 export type StartResult =
-  | { kind: 'started'; taskId: number; /** found the task a lost init response had started */ adopted: boolean }
+  | {
+      kind: 'started';
+      taskId: number;
+      /** found the task a lost init response had started */
+      adopted: boolean;
+      /** ISO-8601 time init returned (or the lost task was found) */
+      startedAt: string;
+    }
   | { kind: 'already_enabled' };
 
 export interface PollInput extends TaskRef {
+  /** When init returned (ISO-8601): the polling schedule counts from there, as a plain polling script's does. */
+  startedAt: string;
   /** The phase the workflow already recorded. */
   knownPhase: string | null;
   policy: PollPolicy;
@@ -203,7 +212,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
           if (orphan !== null) {
             tracker.claim(node, orphan);
             log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });
-            return { kind: 'started', taskId: orphan, adopted: true };
+            return { kind: 'started', taskId: orphan, adopted: true, startedAt: new Date().toISOString() };
           }
         }
         const progress: InitProgress = { sent: true, highestSeenBefore: tracker.highestSeen(node) };
@@ -215,7 +224,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
             { signal: Context.current().cancellationSignal }
           );
           tracker.claim(node, taskId);
-          return { kind: 'started', taskId, adopted: false };
+          return { kind: 'started', taskId, adopted: false, startedAt: new Date().toISOString() };
         } catch (error) {
           if (error instanceof KdfRpcError && error.errorType === 'L2IsAlreadyActivated') {
             return { kind: 'already_enabled' };
@@ -232,7 +241,14 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
      * confirmed with a read. Heartbeats carry what was seen (the live view, see `PollHeartbeat`), so a retry
      * after a worker crash resumes where the crashed attempt stopped.
      */
-    async [POLL_ACTIVITY]({ node, taskId, knownPhase, policy, reportAfterMs }: PollInput): Promise<PollResult> {
+    async [POLL_ACTIVITY]({
+      node,
+      taskId,
+      startedAt,
+      knownPhase,
+      policy,
+      reportAfterMs,
+    }: PollInput): Promise<PollResult> {
       const context = Context.current();
       const progress: PollHeartbeat = (context.info.heartbeatDetails as PollHeartbeat | undefined) ?? {
         phase: knownPhase,
@@ -252,7 +268,6 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
         return current && current.phase !== knownPhase ? Date.parse(current.at) + reportAfterMs : Infinity;
       };
       const stream = eventStreams?.for(node);
-      let intervalMs = policy.initialIntervalMs;
       let afterSeq = 0;
       const record = (phase: string, at: number, source: DetectionSource): void => {
         if (phase === progress.phase) return;
@@ -264,7 +279,11 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       let readNow = stream !== undefined && progress.phase === null;
       try {
         for (;;) {
-          const nextReadMs = readNow ? 0 : stream?.connected ? policy.maxIntervalMs : intervalMs;
+          const nextReadMs = readNow
+            ? 0
+            : stream?.connected
+              ? policy.maxIntervalMs
+              : nextScheduledRead(Date.parse(startedAt), policy) - Date.now();
           readNow = false;
           const waitMs = Math.min(nextReadMs, reportAt() - Date.now());
           const pushed = await waitWithHeartbeats(Math.max(0, waitMs), progress, stream, taskId, afterSeq);
@@ -288,7 +307,6 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
           }
           context.heartbeat(progress);
           if (Date.now() >= reportAt()) return finish({ kind: 'in_progress', phase: progress.phase ?? 'unknown' });
-          if (pushed.length === 0) intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
         }
       } catch (error) {
         if (error instanceof KdfError) {
@@ -400,6 +418,16 @@ async function waitWithHeartbeats(
     context.heartbeat(details);
   }
   return [];
+}
+
+/** The first read of the backoff schedule (initial interval after `startMs`, growing, capped) still ahead. */
+export function nextScheduledRead(startMs: number, policy: PollPolicy, now = Date.now()): number {
+  let at = startMs + policy.initialIntervalMs;
+  for (let intervalMs = policy.initialIntervalMs; at <= now;) {
+    intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
+    at += intervalMs;
+  }
+  return at;
 }
 
 type DetectionSource = 'push' | 'poll';

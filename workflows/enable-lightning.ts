@@ -110,7 +110,7 @@ async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
       return;
     }
     run.startTask(start.taskId);
-    const state = await pollToEnd(run, policy);
+    const state = await pollToEnd(run, policy, start.startedAt);
     if (state.kind !== 'lost') {
       run.finish = state;
       return;
@@ -131,11 +131,16 @@ async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
   }
 }
 
-async function pollToEnd(run: EnablementRun, policy: PollPolicy): Promise<Exclude<TaskState, { kind: 'in_progress' }>> {
+async function pollToEnd(
+  run: EnablementRun,
+  policy: PollPolicy,
+  startedAt: string
+): Promise<Exclude<TaskState, { kind: 'in_progress' }>> {
   for (;;) {
     const result = await poller.pollTask({
       node: run.input.node,
       taskId: run.taskIdOrThrow(),
+      startedAt,
       knownPhase: run.kdfPhase,
       policy,
       reportAfterMs: PHASE_REPORT_AFTER_MS,
