@@ -1,6 +1,11 @@
 // Start, cancel, watch and list enablement workflows: the library behind the CLI.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Client, WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
+import type {
+  Client,
+  WorkflowExecutionDescription,
+  WorkflowExecutionStatusName,
+  WorkflowHandle,
+} from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import {
@@ -19,6 +24,7 @@ import { EnablementNotFoundError } from './errors.js';
 import { asReport, reportFromResult, reportFromWorkflowError } from './report.js';
 import { ID_PATTERN, InputError, validateEnableInput } from './schema.js';
 import { formatDuration } from './duration.js';
+import { decodePollHeartbeat, mergePollHeartbeat } from './live-progress.js';
 
 /** Workflow type name of `enableLightning` in workflows/index.ts. */
 export const ENABLE_WORKFLOW_TYPE = 'enableLightning';
@@ -132,18 +138,29 @@ export async function cancelEnablement(
   }
 }
 
-/** The progress of an enablement; for a finished one, built from its report (the query needs a live run). */
+/**
+ * The progress of an enablement. For a running one, the live view: the workflow's `progress` query merged with the
+ * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}); the query alone when that heartbeat
+ * is missing or unreadable. For a finished one, built from its report (the query needs a live run).
+ */
 export async function getProgress(client: Client, node: string, ticker: string): Promise<EnablementProgress> {
   const handle = handleFor(client, node, ticker);
-  let status: WorkflowExecutionStatusName;
+  let description: WorkflowExecutionDescription;
   try {
-    status = (await handle.describe()).status.name;
+    description = await handle.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw notFound(node, ticker);
     throw err;
   }
-  if (status === 'RUNNING') return handle.query(progressQuery);
-  return progressFromReport(await waitForReport(client, node, ticker));
+  if (description.status.name !== 'RUNNING') return progressFromReport(await waitForReport(client, node, ticker));
+  // Heartbeat first, query second: what a poll reported in between is in the query, and its stale heartbeat is dropped.
+  const heartbeat = await decodePollHeartbeat(
+    client.options.loadedDataConverter,
+    { namespace: client.options.namespace, workflowId: handle.workflowId },
+    description.raw.pendingActivities
+  );
+  const progress = await client.workflow.getHandle(handle.workflowId, description.runId).query(progressQuery);
+  return mergePollHeartbeat(progress, heartbeat);
 }
 
 export function progressFromReport(report: EnablementReport): EnablementProgress {

@@ -24,6 +24,8 @@ export type {
   ListFilter,
   EnablementSummary,
 } from './enablements.js';
+export { decodePollHeartbeat, mergePollHeartbeat, PollHeartbeatShape } from './live-progress.js';
+export type { PendingActivityLike } from './live-progress.js';
 export { startFleet, fleetHandle, getFleetProgress, cancelFleet, waitForFleet, FLEET_WORKFLOW_TYPE } from './fleet.js';
 export type { StartedFleet } from './fleet.js';
 export { loadFleetManifest, fleetInputFromManifest, FleetManifest } from './manifest.js';
@@ -34,11 +36,12 @@ export { reportFromWorkflowError, reportFromResult, asReport } from './report.js
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export { ExitCode, outcomeExitCode, worstExitCode } from './exit-codes.js';
 export { TemporalUnavailableError, EnablementNotFoundError } from './errors.js';
-export { enablementWorkflowId, fleetWorkflowId, Outcome, DEFAULT_TASK_QUEUE } from '../workflows/api.js';
+export { enablementWorkflowId, fleetWorkflowId, Outcome, DEFAULT_TASK_QUEUE, POLL_ACTIVITY } from '../workflows/api.js';
 export type {
   EnableLightningInput,
   EnablementReport,
   EnablementProgress,
+  PollHeartbeat,
   LightningActivationParams,
   CancelRequest,
   FleetInput,

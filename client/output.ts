@@ -143,25 +143,30 @@ export const silentView = (): ProgressView => ({
 
 const clock = (): string => new Date().toISOString().slice(11, 19);
 
-/** One line per phase, with the time KDF entered it: for logs and pipes. */
+/**
+ * One line per phase, with the time KDF entered it: for logs and pipes. A phase record (phase and time) is printed
+ * once, whenever it first shows up: the live view may list a record before the workflow itself does.
+ */
 export function lineView(out: Writable, keyWidth = 0): ProgressView {
-  const state = new Map<string, { phase: string; printed: number }>();
+  const state = new Map<string, { phase: string; printed: Set<string> }>();
   const stateOf = (key: string) => {
     let entry = state.get(key);
     if (!entry) {
-      entry = { phase: '', printed: 0 };
+      entry = { phase: '', printed: new Set() };
       state.set(key, entry);
     }
     return entry;
   };
   const printPhases = (key: string, phases: readonly PhaseRecord[]) => {
-    const entry = stateOf(key);
-    for (const record of phases.slice(entry.printed)) {
+    const { printed } = stateOf(key);
+    for (const record of phases) {
+      const id = `${record.at}\u0000${record.phase}`;
+      if (printed.has(id)) continue;
+      printed.add(id);
       out.write(
         `${record.at.slice(11, 19)}  ${key.padEnd(keyWidth)}  ${record.phase}${phaseIndexText(record.phase)}\n`
       );
     }
-    entry.printed = Math.max(entry.printed, phases.length);
   };
   return {
     update(key, progress) {

@@ -1,0 +1,105 @@
+// The live view of a running enablement: the workflow's `progress` query, brought up to date with the heartbeat of
+// its pending `pollTask` activity (the workflow itself only learns the phases that lasted a while).
+import { fromPayloadsAtIndex } from '@temporalio/common';
+import type { ActivitySerializationContext, LoadedDataConverter, Payload } from '@temporalio/common';
+import { z } from 'zod';
+import { Outcome, POLL_ACTIVITY } from '../workflows/api.js';
+import type { EnablementProgress, PhaseRecord, PollHeartbeat } from '../workflows/api.js';
+
+const PhaseRecordShape = z.object({ phase: z.string(), at: z.string() });
+
+/** What `pollTask` heartbeats; unknown extra fields are dropped, anything else missing or mistyped is rejected. */
+export const PollHeartbeatShape = z.object({
+  phase: z.string().nullable(),
+  phases: z.array(PhaseRecordShape),
+  polls: z.int().min(0),
+  lastError: z.object({ type: z.string(), message: z.string(), at: z.string() }).exactOptional(),
+}) satisfies z.ZodType<PollHeartbeat>;
+
+/** The fields of a pending activity (`describe().raw.pendingActivities[]`) this module reads. */
+export interface PendingActivityLike {
+  activityId?: string | null;
+  activityType?: { name?: string | null } | null;
+  heartbeatDetails?: { payloads?: Payload[] | null } | null;
+}
+
+/**
+ * The heartbeat of the pending {@link POLL_ACTIVITY} activity, decoded the way the worker encoded it (payload codecs,
+ * last one first, then the payload converter; activity serialization context) and checked against
+ * {@link PollHeartbeatShape}. Undefined when no such activity is pending, it has not heartbeated yet, its details do
+ * not decode (e.g. encrypted with a key this client lacks) or do not have the expected shape: never throws.
+ */
+export async function decodePollHeartbeat(
+  converter: LoadedDataConverter,
+  owner: { namespace: string; workflowId: string },
+  pendingActivities: readonly PendingActivityLike[] | null | undefined
+): Promise<PollHeartbeat | undefined> {
+  const poll = pendingActivities?.find(
+    (activity) =>
+      activity.activityType?.name === POLL_ACTIVITY && (activity.heartbeatDetails?.payloads?.length ?? 0) > 0
+  );
+  const payloads = poll?.heartbeatDetails?.payloads;
+  if (!poll || !payloads) return undefined;
+  const context: ActivitySerializationContext = {
+    type: 'activity',
+    namespace: owner.namespace,
+    workflowId: owner.workflowId,
+    isLocal: false,
+    ...(poll.activityId ? { activityId: poll.activityId } : {}),
+  };
+  try {
+    let decoded: Payload[] = payloads;
+    for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded, context);
+    const parsed = PollHeartbeatShape.safeParse(fromPayloadsAtIndex(converter.payloadConverter, 0, decoded, context));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The workflow's own steps, as opposed to `activating` and the KDF phases of a running task. */
+const WORKFLOW_STEPS = new Set<string>(['starting', 'cancelling', ...Object.values(Outcome)]);
+
+const recordKey = (record: PhaseRecord): string => `${record.at}\u0000${record.phase}`;
+
+type LastError = NonNullable<EnablementProgress['lastError']>;
+
+/** The more recent of two errors by `at`; the first one on a tie or when the second's time does not parse. */
+function laterError(first: LastError | undefined, second: LastError | undefined): LastError | undefined {
+  if (!first || !second) return first ?? second;
+  const firstAt = Date.parse(first.at);
+  const secondAt = Date.parse(second.at);
+  return secondAt > firstAt || (Number.isNaN(firstAt) && !Number.isNaN(secondAt)) ? second : first;
+}
+
+/**
+ * The workflow's progress merged with the poll's heartbeat (pure; the inputs are not changed):
+ * - `phases`: the workflow's, then the heartbeat's records (same phase and time) that it does not list yet;
+ * - `pollCount`: plus the heartbeat's polls (the workflow adds them only when the poll ends);
+ * - `lastError`: the later of the two;
+ * - `phase`: the heartbeat's while the task runs, i.e. when the workflow says `activating`, or names a KDF phase
+ *   the heartbeat has moved on from. The workflow's own steps (`starting`, `cancelling`, an outcome) stay.
+ *
+ * A heartbeat whose newest phase the workflow already lists is from a poll that has since ended and reported (read
+ * just before the query): it is ignored. So is any heartbeat once the workflow has an outcome.
+ */
+export function mergePollHeartbeat(
+  progress: EnablementProgress,
+  heartbeat: PollHeartbeat | undefined
+): EnablementProgress {
+  if (!heartbeat || progress.outcome !== undefined) return progress;
+  const listed = new Set(progress.phases.map(recordKey));
+  const newest = heartbeat.phases.at(-1);
+  if (newest && listed.has(recordKey(newest))) return progress;
+  const added = heartbeat.phases.filter((record) => !listed.has(recordKey(record)));
+  const merged: EnablementProgress = {
+    ...progress,
+    phases: [...progress.phases, ...added],
+    pollCount: progress.pollCount + heartbeat.polls,
+  };
+  const taskRuns = progress.phase === 'activating' || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
+  if (heartbeat.phase !== null && taskRuns) merged.phase = heartbeat.phase;
+  const lastError = laterError(progress.lastError, heartbeat.lastError);
+  if (lastError) merged.lastError = lastError;
+  return merged;
+}
