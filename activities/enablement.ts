@@ -24,9 +24,15 @@ import { TaskIdTracker } from './task-tracker.js';
 
 /** How many task ids above the highest one seen a retried init probes for the task a lost response started. */
 const ORPHAN_PROBE_WINDOW = 32;
-/** A probe that fails in transport is tried this many times before the init attempt gives up (and resumes later). */
+/** A probe that fails in transport is tried this many times before the init attempt gives up (and looks again later). */
 const PROBE_TRIES = 3;
 const PROBE_RETRY_MS = 500;
+/**
+ * How long a retried init waits for an ambiguous probe to clear before it inits again anyway: KDF has no
+ * lightning timeout, so a task nobody claims may never end. A duplicate init then loses to the first task
+ * (`L2IsAlreadyActivated`, or `Address already in use` for the same port), as contract §3.6 describes.
+ */
+const IN_DOUBT_MAX_MS = 120_000;
 /** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
@@ -112,8 +118,8 @@ interface InitProgress {
   /** The init request may have reached KDF; a retry must reconcile before sending another. */
   sent: true;
   highestSeenBefore: number | null;
-  /** Task ids a retry already probed and found not to be the lost one. */
-  probedUpTo?: number;
+  /** When a retry first found the probe ambiguous (ms epoch). */
+  inDoubtSince?: number;
 }
 
 /**
@@ -173,23 +179,38 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
   }
 
   /**
-   * A running task just above the ids seen before a lost init that no running enablement holds: the one that
-   * init started. Progress is heartbeated, so a retry resumes the search where a failed attempt stopped.
+   * The task a lost init started: the one running task just above the ids seen before that init that no running
+   * enablement holds. Null when there is none (the init never reached KDF, or its task already ended). When more
+   * than one could be it, or an enablement on the node has a task id it has not recorded yet, the attempt fails
+   * (retryable) so that a later attempt looks again once they are claimed or finished: adopting the wrong one
+   * would report another ticker's task as this one's.
    */
-  async function findOrphanTask(node: string, progress: InitProgress): Promise<number | null> {
+  async function findOrphanTask(node: string, ticker: string, progress: InitProgress): Promise<number | null> {
     const first = (progress.highestSeenBefore ?? -1) + 1;
-    for (
-      let taskId = Math.max(first, (progress.probedUpTo ?? -1) + 1);
-      taskId < first + ORPHAN_PROBE_WINDOW;
-      taskId++
-    ) {
-      if (!tracker.isClaimed(node, taskId)) {
-        const state = await probe(node, taskId);
-        if (state.kind === 'in_progress' && !(await claims?.isClaimed(node, taskId))) return taskId;
+    const candidates: number[] = [];
+    for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) {
+      if (tracker.isClaimed(node, taskId)) continue;
+      if ((await probe(node, taskId)).kind === 'in_progress' && !(await claims?.isClaimed(node, taskId))) {
+        candidates.push(taskId);
       }
-      Context.current().heartbeat({ ...progress, probedUpTo: taskId } satisfies InitProgress);
     }
-    return null;
+    if (candidates.length === 0) return null;
+    const self = Context.current().info.workflowExecution?.workflowId ?? '';
+    const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
+    if (candidates.length === 1 && unrecorded === 0) return candidates[0] as number;
+    const inDoubtSince = progress.inDoubtSince ?? Date.now();
+    if (Date.now() - inDoubtSince > IN_DOUBT_MAX_MS) {
+      log.warn('a lost init stayed ambiguous; starting the activation again', { node, ticker, candidates });
+      return null;
+    }
+    Context.current().heartbeat({ ...progress, inDoubtSince } satisfies InitProgress);
+    throw ApplicationFailure.create({
+      type: 'KdfInitInDoubt',
+      message:
+        `a lost init of ${ticker} may have started any of tasks ${candidates.join(', ')} on node ${node}` +
+        ` (${unrecorded} other enablement(s) there have not recorded their task yet); looking again later`,
+      details: [{ candidates, unrecorded }],
+    });
   }
 
   return {
@@ -208,14 +229,16 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
         if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
         const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
         if (previous?.sent) {
-          const orphan = await findOrphanTask(node, previous);
+          const orphan = await findOrphanTask(node, ticker, previous);
           if (orphan !== null) {
             tracker.claim(node, orphan);
             log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });
             return { kind: 'started', taskId: orphan, adopted: true, startedAt: new Date().toISOString() };
           }
         }
-        const progress: InitProgress = { sent: true, highestSeenBefore: tracker.highestSeen(node) };
+        // a restarted worker knows no ids yet: keep what the crashed attempt had seen
+        const highestSeen = Math.max(tracker.highestSeen(node) ?? -1, previous?.highestSeenBefore ?? -1);
+        const progress: InitProgress = { sent: true, highestSeenBefore: highestSeen < 0 ? null : highestSeen };
         Context.current().heartbeat(progress);
         try {
           const stream = eventStreams?.for(node);
@@ -415,7 +438,9 @@ async function waitWithHeartbeats(
     } else {
       await context.sleep(slice);
     }
-    context.heartbeat(details);
+    // not at the end of the wait: the read that follows heartbeats what it saw, and the SDK sends the first
+    // heartbeat at once but later ones at most every 0.8 × heartbeatTimeout, so the first should carry a phase
+    if (until > Date.now()) context.heartbeat(details);
   }
   return [];
 }

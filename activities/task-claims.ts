@@ -1,9 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { KdfNodeAttribute, KdfTaskIdAttribute } from '../workflows/api.js';
+import { KdfNodeAttribute, KdfPhaseAttribute, KdfTaskIdAttribute, STARTING_PHASE } from '../workflows/api.js';
 
-/** Whether a running enablement holds a KDF task: the durable side of `TaskIdTracker`. */
+/** Which KDF tasks running enablements hold: the durable side of `TaskIdTracker`. */
 export interface TaskClaims {
   isClaimed(node: string, taskId: number): Promise<boolean>;
+  /** Running enablements on `node`, other than `exceptWorkflowId`, that may hold a task they have not recorded. */
+  startsUnrecorded(node: string, exceptWorkflowId: string): Promise<number>;
 }
 
 /**
@@ -11,12 +13,17 @@ export interface TaskClaims {
  * holds across workers and worker restarts. Asked only when a retried init looks for its lost task.
  */
 export function visibilityTaskClaims(client: Client): TaskClaims {
+  const running = async (conditions: string): Promise<number> =>
+    (await client.workflow.count(`${conditions} AND ExecutionStatus = "Running"`)).count;
   return {
     async isClaimed(node, taskId) {
-      const query =
-        `${KdfNodeAttribute.name} = ${JSON.stringify(node)} AND ${KdfTaskIdAttribute.name} = ${taskId}` +
-        ` AND ExecutionStatus = "Running"`;
-      return (await client.workflow.count(query)).count > 0;
+      return (await running(`${onNode(node)} AND ${KdfTaskIdAttribute.name} = ${taskId}`)) > 0;
+    },
+    async startsUnrecorded(node, exceptWorkflowId) {
+      const starting = `${onNode(node)} AND ${KdfPhaseAttribute.name} = ${JSON.stringify(STARTING_PHASE)}`;
+      return running(`${starting} AND WorkflowId != ${JSON.stringify(exceptWorkflowId)}`);
     },
   };
 }
+
+const onNode = (node: string): string => `${KdfNodeAttribute.name} = ${JSON.stringify(node)}`;

@@ -119,6 +119,9 @@ export interface EnablementReport {
 /** Memo key under which a cancelled workflow leaves its report (Temporal drops a cancelled workflow's details). */
 export const REPORT_MEMO_KEY = 'report';
 
+/** An enablement's phase (and `KdfPhase`) until it knows its KDF task id. */
+export const STARTING_PHASE = 'starting';
+
 /**
  * The activity that follows a KDF task until it finishes. It reports a phase to the workflow only once the phase
  * has lasted {@link PollHeartbeat}-visible for a while, so its heartbeat details are the live view.

@@ -25,6 +25,7 @@ import {
   Outcome,
   progressQuery,
   REPORT_MEMO_KEY,
+  STARTING_PHASE,
   type CancelRequest,
   type EnableLightningInput,
   type EnablementProgress,
@@ -273,7 +274,7 @@ function checkedSettings(input: EnableLightningInput): Settings {
 
 /** The workflow's state: what the progress query, the UI details, the report and the metrics are made from. */
 class EnablementRun {
-  phase = 'starting';
+  phase: string = STARTING_PHASE;
   kdfPhase: string | null = null;
   taskId: number | null = null;
   phases: PhaseRecord[] = [];

@@ -4,7 +4,13 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, visibilityTaskClaims } from '../../activities/index.js';
 import { createKdfClient } from '../../activities/kdf/index.js';
-import { KdfNodeAttribute, KdfTaskIdAttribute, progressQuery } from '../../workflows/api.js';
+import {
+  KdfNodeAttribute,
+  KdfPhaseAttribute,
+  KdfTaskIdAttribute,
+  progressQuery,
+  STARTING_PHASE,
+} from '../../workflows/api.js';
 import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
 
 const STATUS = 'task::enable_lightning::status';
@@ -70,10 +76,43 @@ test('after a worker restart the probe skips the task another running enablement
   expect(await retriedStart(node)).toMatchObject({ kind: 'started', taskId: orphanTaskId, adopted: true });
   expect(simulator.stats().calls['task::enable_lightning::init']).toBe(initsBefore);
 
-  // what the probe did before claims were durable: with nothing in memory it took the other enablement's task
-  const noClaims = { isClaimed: () => Promise.resolve(false) };
-  expect(await retriedStart(node, noClaims)).toMatchObject({ taskId: claimedTaskId, adopted: true });
+  // without durable claims both running tasks could be the lost one: the probe refuses to guess
+  const noClaims = { isClaimed: () => Promise.resolve(false), startsUnrecorded: () => Promise.resolve(0) };
+  await expect(retriedStart(node, noClaims)).rejects.toMatchObject({
+    type: 'KdfInitInDoubt',
+    nonRetryable: false,
+    details: [{ candidates: [claimedTaskId, orphanTaskId], unrecorded: 0 }],
+  });
   await other.terminate('test done');
+});
+
+test('while another enablement on the node has not recorded its task yet, the probe waits instead of adopting', async () => {
+  const { node, simulator, other, orphanTaskId } = await nodeWithClaimedTaskAndOrphan();
+  // a third enablement whose init takes 2.5 s (the request timeout is 3 s) stays `starting` meanwhile: the orphan
+  // could be its task
+  simulator.injectFault({ kind: 'latency', method: 'task::enable_lightning::init', latencyMs: 2_500, count: 1 });
+  const third = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-slow',
+    activationParams: { ...defaultActivation, listening_port: 9737 },
+  });
+  const starting = `${KdfNodeAttribute.name} = "${node}" AND ${KdfPhaseAttribute.name} = "${STARTING_PHASE}"`;
+  await eventually(
+    async () => (await stack.client.workflow.count(starting)).count,
+    (count) => count === 1
+  );
+  await expect(retriedStart(node)).rejects.toMatchObject({ type: 'KdfInitInDoubt', details: [{ unrecorded: 1 }] });
+
+  await eventually(
+    () => third.query(progressQuery),
+    (p) => p.taskId !== null
+  );
+  await eventually(
+    async () => (await stack.client.workflow.count(starting)).count,
+    (count) => count === 0
+  );
+  expect(await retriedStart(node)).toMatchObject({ kind: 'started', taskId: orphanTaskId, adopted: true });
+  await Promise.all([other.terminate('test done'), third.terminate('test done')]);
 });
 
 test('probes that fail in transport are tried again instead of failing the retried init', async () => {
