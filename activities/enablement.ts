@@ -32,7 +32,7 @@ const PROBE_RETRY_MS = 500;
  * lightning timeout, so a task nobody claims may never end. A duplicate init then loses to the first task
  * (`L2IsAlreadyActivated`, or `Address already in use` for the same port), as contract §3.6 describes.
  */
-const IN_DOUBT_MAX_MS = 120_000;
+const IN_DOUBT_MAX_MS = 90_000;
 /** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
@@ -179,25 +179,30 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
   }
 
   /**
-   * The task a lost init started: the one running task just above the ids seen before that init that no running
-   * enablement holds. Null when there is none (the init never reached KDF, or its task already ended). When more
-   * than one could be it, or an enablement on the node has a task id it has not recorded yet, the attempt fails
-   * (retryable) so that a later attempt looks again once they are claimed or finished: adopting the wrong one
-   * would report another ticker's task as this one's.
+   * The task a lost init started, among the tasks just above the ids seen before that init that no running
+   * enablement holds and that are running or failed (one that ended Ok enabled its coin: preflight sees that).
+   * Null means "init again": there is none (the init never reached KDF), or only failed tasks of unknown owners
+   * (if one was this init's, a new init fails the same way). While running candidates leave it open which is this
+   * init's, or an enablement on the node has not recorded its task yet, the attempt fails (retryable) to look
+   * again later, when they are claimed or finished: adopting another ticker's task would report it as this one's.
    */
   async function findOrphanTask(node: string, ticker: string, progress: InitProgress): Promise<number | null> {
     const first = (progress.highestSeenBefore ?? -1) + 1;
-    const candidates: number[] = [];
+    const running: number[] = [];
+    const failed: number[] = [];
     for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) {
       if (tracker.isClaimed(node, taskId)) continue;
-      if ((await probe(node, taskId)).kind === 'in_progress' && !(await claims?.isClaimed(node, taskId))) {
-        candidates.push(taskId);
+      const { kind } = await probe(node, taskId);
+      if ((kind === 'in_progress' || kind === 'error') && !(await claims?.isClaimed(node, taskId))) {
+        (kind === 'error' ? failed : running).push(taskId);
       }
     }
+    const candidates = [...running, ...failed];
     if (candidates.length === 0) return null;
     const self = Context.current().info.workflowExecution?.workflowId ?? '';
     const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
     if (candidates.length === 1 && unrecorded === 0) return candidates[0] as number;
+    if (running.length === 0) return null;
     const inDoubtSince = progress.inDoubtSince ?? Date.now();
     if (Date.now() - inDoubtSince > IN_DOUBT_MAX_MS) {
       log.warn('a lost init stayed ambiguous; starting the activation again', { node, ticker, candidates });

@@ -1,6 +1,6 @@
 /**
- * The benchmark without its command line: a Temporal server (its own dev server on SQLite, or the one given), the
- * prebuilt workflow bundle, then every run the options ask for.
+ * The benchmark without its command line: a Temporal server (its own dev server on a SQLite file with a write-ahead
+ * log, or the one given), the prebuilt workflow bundle, then every run the options ask for, and the floor.
  *
  * @module
  */
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { connectClient } from '../client/index.js';
 import type { OnSpawn } from './child-process.js';
 import { startDevServer } from './dev-server.js';
+import { measureFloor, type FloorResult } from './floor.js';
 import { measureRun, type RunResult } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { round } from './summary.js';
@@ -36,6 +37,8 @@ export interface BenchReport extends RunResult {
   phaseComparison: RunResult[];
   /** With `--chart`: runs at each of CHART_ENABLEMENTS. */
   sweep: RunResult[];
+  /** With `--floor`: N trivial workflows on the same server, right after the main run. */
+  floor?: FloorResult;
 }
 
 export interface BenchHooks {
@@ -64,6 +67,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       workflowBundle: await buildWorkflowBundle(workDir, onSpawn),
       workDir,
       path: options.path,
+      push: options.push,
       onSpawn,
       log,
     };
@@ -78,27 +82,38 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       return result;
     };
     const { enablements, nodes } = options;
-    const phaseComparison: RunResult[] = [];
-    for (const phaseMs of options.phaseMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));
+    const [firstPhaseMs, ...otherPhasesMs] = options.phaseMs as [number, ...number[]];
+    const main = await run({ enablements, nodes, phaseMs: firstPhaseMs });
+    let floor: FloorResult | undefined;
+    if (options.floor) {
+      log(`bench: floor, ${enablements} trivial workflows`);
+      floor = await measureFloor(enablements, main.baseline.makespanMs, context);
+      log(`  floor: ${(floor.makespanMs / 1000).toFixed(1)} s`);
+    }
+    const phaseComparison = [main];
+    for (const phaseMs of otherPhasesMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));
     const sweep: RunResult[] = [];
     if (options.chart) {
-      const phaseMs = options.phaseMs[0] as number;
-      for (const count of CHART_ENABLEMENTS) sweep.push(await run({ enablements: count, nodes, phaseMs }));
+      for (const enablementCount of CHART_ENABLEMENTS) {
+        sweep.push(await run({ enablements: enablementCount, nodes, phaseMs: firstPhaseMs }));
+      }
     }
-    const main = phaseComparison[0] as RunResult;
     return {
       generatedAt: new Date().toISOString(),
       ...main,
       environment: {
         cpus: availableParallelism(),
         loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
-        temporal: server ? `own dev server (SQLite ${path.join(workDir, 'temporal.db')})` : temporalAddress,
+        temporal: server
+          ? `own dev server (SQLite ${path.join(workDir, 'temporal.db')}, ${server.pragmas.join(', ')})`
+          : temporalAddress,
         workerTuning: { ...BENCH_WORKER_TUNING },
         workDir,
       },
       targets: checkTargets(main, phaseComparison),
       phaseComparison,
       sweep,
+      ...(floor && { floor }),
     };
   } finally {
     await client.connection.close();

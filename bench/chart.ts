@@ -1,34 +1,40 @@
 /**
  * bench/results/chart.png: makespan and p95 detection latency against the number of enablements, baseline and
- * kdf-lightning, from the `--chart` runs.
+ * kdf-lightning (and kdf-lightning + push with `--push`), from the `--chart` runs.
  *
  * @module
  */
 import { Canvas, type Color } from './canvas.js';
 import type { RunResult } from './measure.js';
+import type { SideSummary } from './summary.js';
 
 const WIDTH = 1000;
 const HEIGHT = 440;
 const WHITE: Color = [255, 255, 255];
 const INK: Color = [40, 40, 40];
 const GRID: Color = [225, 225, 225];
-const SERIES: { label: string; color: Color }[] = [
-  { label: 'BASELINE SCRIPT', color: [70, 110, 180] },
-  { label: 'KDF-LIGHTNING', color: [230, 120, 30] },
+
+interface Series {
+  label: string;
+  color: Color;
+  side: (run: RunResult) => SideSummary | undefined;
+}
+
+const SERIES: Series[] = [
+  { label: 'BASELINE SCRIPT', color: [70, 110, 180], side: (run) => run.baseline },
+  { label: 'KDF-LIGHTNING', color: [230, 120, 30], side: (run) => run.temporal },
+  { label: 'KDF-LIGHTNING + PUSH', color: [60, 150, 70], side: (run) => run.push },
 ];
 
 interface Panel {
   title: string;
-  /** One value per run for each series, in seconds. */
-  values: (run: RunResult) => [baseline: number, temporal: number];
+  /** The side's value, in seconds. */
+  value: (side: SideSummary) => number;
 }
 
 const PANELS: Panel[] = [
-  { title: 'MAKESPAN (S)', values: (run) => [run.baseline.makespanMs / 1000, run.temporal.makespanMs / 1000] },
-  {
-    title: 'P95 DETECTION LATENCY (S)',
-    values: (run) => [run.baseline.p95DetectionLatencyMs / 1000, run.temporal.p95DetectionLatencyMs / 1000],
-  },
+  { title: 'MAKESPAN (S)', value: (side) => side.makespanMs / 1000 },
+  { title: 'P95 DETECTION LATENCY (S)', value: (side) => side.p95DetectionLatencyMs / 1000 },
 ];
 
 export function drawChart(runs: readonly RunResult[]): Buffer {
@@ -38,23 +44,33 @@ export function drawChart(runs: readonly RunResult[]): Buffer {
     const { nodes, phaseMs } = first.config;
     canvas.text(40, 16, `KDF-LIGHTNING VS PLAIN SCRIPT: ${nodes} NODES, 8 PHASES OF ${phaseMs} MS`, INK);
   }
+  // the push series only when every run has that side (`--push`)
+  const series = SERIES.filter(({ side }) => runs.length > 0 && runs.every((run) => side(run) !== undefined));
   let legendX = 40;
-  for (const { label, color } of SERIES) {
+  for (const { label, color } of series) {
     canvas.fillRect(legendX, 48, 24, 4, color);
     canvas.text(legendX + 32, 44, label, INK);
     legendX += 32 + canvas.textWidth(label) + 40;
   }
   const panelWidth = WIDTH / PANELS.length;
-  PANELS.forEach((panel, index) => drawPanel(canvas, panel, runs, index * panelWidth, panelWidth));
+  PANELS.forEach((panel, index) => drawPanel(canvas, panel, series, runs, index * panelWidth, panelWidth));
   return canvas.toPng();
 }
 
-function drawPanel(canvas: Canvas, panel: Panel, runs: readonly RunResult[], left: number, width: number): void {
+function drawPanel(
+  canvas: Canvas,
+  panel: Panel,
+  series: readonly Series[],
+  runs: readonly RunResult[],
+  left: number,
+  width: number
+): void {
+  const valueOf = (run: RunResult, { side }: Series) => panel.value(side(run) as SideSummary);
   const plot = { left: left + 80, right: left + width - 30, top: 110, bottom: HEIGHT - 60 };
   canvas.text(plot.left, 84, panel.title, INK);
   const counts = runs.map((run) => run.config.enablements);
   const maxCount = Math.max(...counts);
-  const { step, max } = niceScale(Math.max(...runs.flatMap((run) => panel.values(run))));
+  const { step, max } = niceScale(Math.max(...runs.flatMap((run) => series.map((one) => valueOf(run, one)))));
   const x = (count: number) => plot.left + ((plot.right - plot.left) * count) / maxCount;
   const y = (value: number) => plot.bottom - ((plot.bottom - plot.top) * value) / max;
 
@@ -72,12 +88,12 @@ function drawPanel(canvas: Canvas, panel: Panel, runs: readonly RunResult[], lef
   canvas.line(plot.left, plot.bottom, plot.right, plot.bottom, INK, 2);
   canvas.text((plot.left + plot.right) / 2 - canvas.textWidth('ENABLEMENTS') / 2, plot.bottom + 34, 'ENABLEMENTS', INK);
 
-  SERIES.forEach(({ color }, series) => {
-    const points = runs.map((run) => ({ x: x(run.config.enablements), y: y(panel.values(run)[series] as number) }));
+  series.forEach((one) => {
+    const points = runs.map((run) => ({ x: x(run.config.enablements), y: y(valueOf(run, one)) }));
     points.forEach((point, index) => {
       const previous = points[index - 1];
-      if (previous) canvas.line(previous.x, previous.y, point.x, point.y, color, 3);
-      canvas.fillRect(point.x - 4, point.y - 4, 9, 9, color);
+      if (previous) canvas.line(previous.x, previous.y, point.x, point.y, one.color, 3);
+      canvas.fillRect(point.x - 4, point.y - 4, 9, 9, one.color);
     });
   });
 }

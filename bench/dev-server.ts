@@ -14,13 +14,19 @@ export interface DevServer {
 }
 
 interface DevServerModule {
-  startDevServer(options: { dbFile: string; logFile: string }): Promise<DevServer>;
+  startDevServer(options: { dbFile: string; logFile: string; sqlitePragmas: string[] }): Promise<DevServer>;
+  /** `journal_mode=wal`, `synchronous=normal` */
+  WRITE_AHEAD_LOG: string[];
 }
 
 const MODULE_PATH = fileURLToPath(new URL('../scripts/dev-server.mjs', import.meta.url));
 
-/** A dev server persisting to the SQLite file `dbFile`, healthy and with the Kdf* search attributes. */
-export async function startDevServer(dbFile: string, logFile: string): Promise<DevServer> {
-  const { startDevServer: start } = (await import(MODULE_PATH)) as DevServerModule;
-  return start({ dbFile, logFile });
+/**
+ * A dev server persisting to the SQLite file `dbFile` with a write-ahead log (`WRITE_AHEAD_LOG`: fsync at
+ * checkpoints, not on every commit), healthy and with the Kdf* search attributes.
+ */
+export async function startDevServer(dbFile: string, logFile: string): Promise<DevServer & { pragmas: string[] }> {
+  const { startDevServer: start, WRITE_AHEAD_LOG } = (await import(MODULE_PATH)) as DevServerModule;
+  const server = await start({ dbFile, logFile, sqlitePragmas: WRITE_AHEAD_LOG });
+  return { ...server, pragmas: [...WRITE_AHEAD_LOG] };
 }

@@ -1,6 +1,7 @@
 /**
  * `npm run bench` as a function, for bench/run.ts and the smoke test: parse the options, run, print the table,
- * write the JSON (and the chart). Resolves with the exit code: 0, 1 when an enablement failed, 2 on a bad option.
+ * write the JSON (and the chart). Resolves with the exit code: 0, 1 when an enablement (or a floor workflow) failed,
+ * 2 on a bad option.
  *
  * @module
  */
@@ -37,10 +38,10 @@ export async function main(argv: string[], hooks: BenchHooks = {}): Promise<numb
     log(`chart written to ${CHART_FILE}`);
   }
   const everyEnablementEnabled = [...report.phaseComparison, ...report.sweep].every(
-    ({ config, baseline, temporal }) =>
-      baseline.enabled === config.enablements && temporal.enabled === config.enablements
+    ({ config, baseline, temporal, push }) =>
+      [baseline, temporal, ...(push ? [push] : [])].every((side) => side.enabled === config.enablements)
   );
-  return everyEnablementEnabled ? 0 : 1;
+  return everyEnablementEnabled && !report.floor?.failed ? 0 : 1;
 }
 
 function writeFile(file: string, content: string | Buffer): void {

@@ -8,8 +8,9 @@ import { TEMPORAL_PATHS, type TemporalPath } from './temporal-paths.js';
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-Runs the same workload twice against simulated KDF nodes: (a) a plain Node script (init + poll with backoff,
-Promise.all, no Temporal), (b) kdf-lightning (fleet workflow through a worker process). Prints a table, writes JSON.
+Runs the same workload against simulated KDF nodes: (a) a plain Node script (init + poll with backoff,
+Promise.all, no Temporal), (b) kdf-lightning (fleet workflow through a worker process), and with --push (c) the same
+as (b) with the nodes' event stream followed by the worker. Prints a table, writes JSON.
 
   --enablements N        enablements in the workload (default 1000)
   --nodes M              simulated KDF nodes they are spread over (default 50)
@@ -18,6 +19,10 @@ Promise.all, no Temporal), (b) kdf-lightning (fleet workflow through a worker pr
   --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
   --json FILE            where the JSON goes (default bench/results/bench.json)
   --chart                also run N = 100, 500, 1000 and draw bench/results/chart.png (makespan and p95 latency)
+  --push                 also run side (c), "kdf-lightning + push": nodes with KDF's event stream on and
+                         \`eventStream: true\` in the worker's nodes file; its own column, targets and pushRatio
+  --floor                also time N trivial workflows (one no-op activity each) on the same Temporal server: the
+                         least makespan any workflow-per-enablement design reaches there (floor.ratio)
   --temporal-address A   use this Temporal server (or TEMPORAL_ADDRESS) instead of starting a dev server
   --help                 this text
 `;
@@ -29,6 +34,10 @@ export interface BenchOptions {
   path: TemporalPath;
   json: string;
   chart: boolean;
+  /** Side (c): kdf-lightning with the nodes' event stream. */
+  push: boolean;
+  /** N trivial workflows on the same server: what Temporal itself allows. */
+  floor: boolean;
   temporalAddress: string | undefined;
 }
 
@@ -51,6 +60,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         path: { type: 'string', default: 'fleet' },
         json: { type: 'string', default: 'bench/results/bench.json' },
         chart: { type: 'boolean', default: false },
+        push: { type: 'boolean', default: false },
+        floor: { type: 'boolean', default: false },
         'temporal-address': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -68,6 +79,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     path,
     json: values.json,
     chart: values.chart,
+    push: values.push,
+    floor: values.floor,
     temporalAddress: values['temporal-address'] ?? (env.TEMPORAL_ADDRESS?.trim() || undefined),
   };
   if (options.nodes > options.enablements) throw new UsageError('--nodes: must not exceed --enablements');

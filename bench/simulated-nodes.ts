@@ -1,15 +1,19 @@
 /**
- * One in-process KDF simulator per node of a workload, each watched by an OkClock. Every measured run gets fresh
- * nodes, so call counters start at zero.
+ * One in-process KDF simulator per node of a workload, each timestamping the instant its tasks turn Ok. Every
+ * side of every run gets fresh nodes, so call counters start at zero.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import type { KdfNodeConfig } from '../activities/index.js';
-import { startSimulator, type RunningSimulator } from '../simulator/index.js';
-import { watchOkTimes, type OkClock } from './ok-clock.js';
+import { startObservedSimulator, type ObservedSimulator } from './observed-simulator.js';
 import { benchScenario } from './scenario.js';
 import type { Workload } from './workload.js';
+
+export interface SimulatedNodesOptions {
+  /** KDF's event stream (`GET /event-stream`) served: for the push side. */
+  eventStreaming: boolean;
+}
 
 export interface SimulatedNodes {
   readonly userpass: string;
@@ -21,20 +25,16 @@ export interface SimulatedNodes {
   stop(): Promise<void>;
 }
 
-export async function startSimulatedNodes(workload: Workload): Promise<SimulatedNodes> {
+export async function startSimulatedNodes(workload: Workload, options: SimulatedNodesOptions): Promise<SimulatedNodes> {
   const userpass = `bench-${randomBytes(12).toString('hex')}`;
-  const scenario = benchScenario(workload.tickersPerNode);
-  const simulators = new Map<string, RunningSimulator>();
-  const clocks = new Map<string, OkClock>();
+  const scenario = benchScenario(workload.tickersPerNode, options.eventStreaming);
+  const simulators = new Map<string, ObservedSimulator>();
   const stop = async () => {
-    for (const clock of clocks.values()) clock.close();
     await Promise.all([...simulators.values()].map((simulator) => simulator.stop()));
   };
   try {
     for (const id of workload.nodeIds) {
-      const simulator = await startSimulator({ userpass, scenario, phaseMs: workload.phaseMs });
-      simulators.set(id, simulator);
-      clocks.set(id, await watchOkTimes(simulator.url));
+      simulators.set(id, await startObservedSimulator({ userpass, scenario, phaseMs: workload.phaseMs }));
     }
   } catch (error) {
     await stop();
@@ -43,11 +43,11 @@ export async function startSimulatedNodes(workload: Workload): Promise<Simulated
   return {
     userpass,
     configs: [...simulators].map(([id, simulator]) => ({ id, url: simulator.url, userpass })),
-    okAt: (node, taskId) => clocks.get(node)?.okAt(taskId),
+    okAt: (node, taskId) => simulators.get(node)?.okAt(taskId),
     calls: () => {
       const total: Record<string, number> = {};
       for (const simulator of simulators.values()) {
-        for (const [method, count] of Object.entries(simulator.stats().calls)) {
+        for (const [method, count] of Object.entries(simulator.calls())) {
           total[method] = (total[method] ?? 0) + count;
         }
       }

@@ -1,69 +1,113 @@
 /**
- * The benchmark's text report: the main run side by side, the targets, and one line per run.
+ * The benchmark's text report: the main run side by side, the floor, the targets, and one line per run.
  *
  * @module
  */
 import type { BenchReport } from './bench.js';
 import type { RunResult } from './measure.js';
+import type { TemporalResult } from './temporal-run.js';
 
 type Cell = string | number | undefined;
 
 export function formatReport(report: BenchReport): string {
-  const { config, baseline: a, temporal: b, environment } = report;
+  const { config, baseline: a, environment, floor } = report;
   const poll = `${config.poll.initialIntervalMs} ms ×${config.poll.backoffCoefficient} up to ${config.poll.maxIntervalMs} ms`;
+  /** kdf-lightning, and kdf-lightning + push with `--push`. */
+  const sides: TemporalResult[] = report.push ? [report.temporal, report.push] : [report.temporal];
+  const row = (label: string, baseline: Cell, value: (side: TemporalResult) => Cell): Cell[] => [
+    label,
+    baseline,
+    ...sides.map(value),
+  ];
   const lines = [
     `kdf-lightning benchmark: ${config.enablements} enablements over ${config.nodes} nodes, 8 phases of ` +
-      `${config.phaseMs} ms; poll ${poll}; ${config.path} path`,
+      `${config.phaseMs} ms; poll ${poll}; ${config.path} path${config.push ? '; with push' : ''}`,
     `${environment.cpus} CPUs; load average ${environment.loadAverage.before.join(' ')} before, ` +
       `${environment.loadAverage.after.join(' ')} after; Temporal: ${environment.temporal}`,
     '',
     ...columns([
-      ['', 'baseline', 'kdf-lightning'],
-      ['makespan, s', seconds(a.makespanMs), seconds(b.makespanMs)],
-      ['throughput, enablements/s', a.throughputPerSecond, b.throughputPerSecond],
-      ['detection latency p50, ms', a.p50DetectionLatencyMs, b.p50DetectionLatencyMs],
-      ['detection latency p95, ms', a.p95DetectionLatencyMs, b.p95DetectionLatencyMs],
-      ['detection latency max, ms', a.maxDetectionLatencyMs, b.maxDetectionLatencyMs],
-      ['status calls / enablement', a.statusCallsPerEnablement, b.statusCallsPerEnablement],
-      ['init calls / enablement', a.initCallsPerEnablement, b.initCallsPerEnablement],
-      ['all RPC calls / enablement', totalCalls(a.callsPerEnablement), totalCalls(b.callsPerEnablement)],
-      ['history events / enablement (mean, max)', '-', `${b.eventsPerEnablement}, ${b.maxEventsPerEnablement}`],
-      ['fleet events / enablement', '-', b.fleetEventsPerEnablement],
-      ['peak RSS, MB (script | worker)', a.scriptPeakRssMb, b.workerPeakRssMb],
-      ['CPU, s (script | worker)', a.scriptCpuSeconds, b.workerCpuSeconds],
-      ['CPU, s (dev server)', '-', b.devServerCpuSeconds ?? 'not ours'],
-      ['CPU, s (simulators, this process)', '-', b.simulatorsCpuSeconds],
-      ['enabled / failed', `${a.enabled} / ${a.failed}`, `${b.enabled} / ${b.failed}`],
+      ['', 'baseline', 'kdf-lightning', ...(report.push ? ['kdf-lightning + push'] : [])],
+      row('makespan, s', seconds(a.makespanMs), (b) => seconds(b.makespanMs)),
+      row('throughput, enablements/s', a.throughputPerSecond, (b) => b.throughputPerSecond),
+      row('detection latency p50, ms', a.p50DetectionLatencyMs, (b) => b.p50DetectionLatencyMs),
+      row('detection latency p95, ms', a.p95DetectionLatencyMs, (b) => b.p95DetectionLatencyMs),
+      row('detection latency max, ms', a.maxDetectionLatencyMs, (b) => b.maxDetectionLatencyMs),
+      row('status calls / enablement', a.statusCallsPerEnablement, (b) => b.statusCallsPerEnablement),
+      row('init calls / enablement', a.initCallsPerEnablement, (b) => b.initCallsPerEnablement),
+      row('all RPC calls / enablement', totalCalls(a.callsPerEnablement), (b) => totalCalls(b.callsPerEnablement)),
+      row(
+        'history events / enablement (mean, max)',
+        '-',
+        (b) => `${b.eventsPerEnablement}, ${b.maxEventsPerEnablement}`
+      ),
+      row('fleet events / enablement', '-', (b) => b.fleetEventsPerEnablement),
+      row('peak RSS, MB (script | worker)', a.scriptPeakRssMb, (b) => b.workerPeakRssMb),
+      row('CPU, s (script | worker)', a.scriptCpuSeconds, (b) => b.workerCpuSeconds),
+      row('CPU, s (dev server)', '-', (b) => b.devServerCpuSeconds ?? 'not ours'),
+      row('CPU, s (simulators, this process)', '-', (b) => b.simulatorsCpuSeconds),
+      row('enabled / failed', `${a.enabled} / ${a.failed}`, (b) => `${b.enabled} / ${b.failed}`),
     ]),
     '',
     `makespan ratio (kdf-lightning / baseline): ${report.ratio}`,
-    ...[...a.failureSamples, ...b.failureSamples].map((message) => `failure: ${message}`),
-    '',
-    'targets (set for 1000 enablements × 50 nodes × 1000 ms phases):',
-    ...report.targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'} ${t.name} ${t.target}: ${t.value}`),
+    ...(report.push ? [`makespan ratio (kdf-lightning + push / baseline): ${report.pushRatio}`] : []),
+    ...[a, ...sides].flatMap(({ failureSamples }) => failureSamples).map((message) => `failure: ${message}`),
   ];
-  const runs = uniqueRuns([...report.phaseComparison, ...report.sweep]);
-  if (runs.length > 1) {
+  if (floor) {
     lines.push(
       '',
-      ...columns([
-        ['N', 'nodes', 'phase ms', 'makespan a/b s', 'ratio', 'p95 a/b ms', 'status a/b', 'events', 'RSS MB', 'load'],
-        ...runs.map(({ config, baseline, temporal, ratio, loadAverage }) => [
-          config.enablements,
-          config.nodes,
-          config.phaseMs,
-          `${seconds(baseline.makespanMs)} / ${seconds(temporal.makespanMs)}`,
-          ratio,
-          `${baseline.p95DetectionLatencyMs} / ${temporal.p95DetectionLatencyMs}`,
-          `${baseline.statusCallsPerEnablement} / ${temporal.statusCallsPerEnablement}`,
-          temporal.eventsPerEnablement,
-          temporal.workerPeakRssMb,
-          `${loadAverage.before}→${loadAverage.after}`,
-        ]),
-      ])
+      `floor: ${floor.workflows} trivial workflows (one no-op activity each) in ${seconds(floor.makespanMs)} s, ` +
+        `${floor.throughputPerSecond}/s; CPU, s: dev server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
+        `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
+      `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`
     );
   }
+  lines.push(
+    '',
+    'targets (set for 1000 enablements × 50 nodes × 1000 ms phases):',
+    ...report.targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'} ${t.name} ${t.target}: ${t.value}`)
+  );
+  const runs = uniqueRuns([...report.phaseComparison, ...report.sweep]);
+  if (runs.length > 1) lines.push('', ...runTable(runs, report.push !== undefined));
   return lines.join('\n');
+}
+
+/** One line per run; with push, "a/b/c" cells and the push ratio. */
+function runTable(runs: RunResult[], push: boolean): string[] {
+  const sidesOf = (run: RunResult): TemporalResult[] => (run.push ? [run.temporal, run.push] : [run.temporal]);
+  const slash = (values: Cell[]): string => values.map((value) => String(value ?? '-')).join(' / ');
+  const abc = push ? 'a/b/c' : 'a/b';
+  return columns([
+    [
+      'N',
+      'nodes',
+      'phase ms',
+      `makespan ${abc} s`,
+      'ratio',
+      ...(push ? ['push ratio'] : []),
+      `p95 ${abc} ms`,
+      `status ${abc}`,
+      push ? 'events b/c' : 'events',
+      push ? 'RSS MB b/c' : 'RSS MB',
+      'load',
+    ],
+    ...runs.map((run) => {
+      const { config, baseline, ratio, loadAverage } = run;
+      const sides = sidesOf(run);
+      return [
+        config.enablements,
+        config.nodes,
+        config.phaseMs,
+        slash([seconds(baseline.makespanMs), ...sides.map((side) => seconds(side.makespanMs))]),
+        ratio,
+        ...(push ? [run.pushRatio] : []),
+        slash([baseline.p95DetectionLatencyMs, ...sides.map((side) => side.p95DetectionLatencyMs)]),
+        slash([baseline.statusCallsPerEnablement, ...sides.map((side) => side.statusCallsPerEnablement)]),
+        slash(sides.map((side) => side.eventsPerEnablement)),
+        slash(sides.map((side) => side.workerPeakRssMb)),
+        `${loadAverage.before}→${loadAverage.after}`,
+      ];
+    }),
+  ]);
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);

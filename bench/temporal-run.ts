@@ -1,6 +1,6 @@
 /**
- * Side (b) of the benchmark: the same workload through kdf-lightning, a worker process of its own on fresh
- * simulated nodes. Besides the side's figures it reports where the CPU went (worker, dev server, this process with
+ * Sides (b) and (c) of the benchmark: the same workload through kdf-lightning, a worker process of its own on fresh
+ * simulated nodes; for (c) the nodes serve KDF's event stream and the worker follows it. Besides the side's figures it reports where the CPU went (worker, dev server, this process with
  * the simulators) and how long the histories are.
  *
  * @module
@@ -42,16 +42,19 @@ export interface TemporalResult extends SideSummary {
   simulatorsCpuSeconds: number;
 }
 
+/** @param eventStream the worker follows the nodes' event streams (`eventStream: true` in its nodes file) */
 export async function runTemporal(
   workload: Workload,
   nodes: SimulatedNodes,
-  context: TemporalContext
+  context: TemporalContext,
+  eventStream: boolean
 ): Promise<TemporalResult> {
   const taskQueue = `kdf-bench-${workload.runId}`;
   const worker = await startWorkerProcess({
     temporalAddress: context.temporalAddress,
     taskQueue,
     nodes: nodes.configs,
+    eventStream,
     workflowBundle: context.workflowBundle,
     logFile: path.join(context.workDir, `worker-${workload.runId}.log`),
     onSpawn: context.onSpawn,

@@ -21,6 +21,8 @@ export interface WorkerProcessOptions {
   temporalAddress: string;
   taskQueue: string;
   nodes: KdfNodeConfig[];
+  /** `eventStream: true` for every node of the nodes file: the worker follows their event streams (push side). */
+  eventStream: boolean;
   workflowBundle: string;
   /** The worker's output goes here. */
   logFile: string;
@@ -42,7 +44,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
       ...BENCH_WORKER_TUNING,
       TEMPORAL_ADDRESS: options.temporalAddress,
       KDF_TASK_QUEUE: options.taskQueue,
-      KDF_NODES_FILE: writeNodesFile(options.nodes),
+      KDF_NODES_FILE: writeNodesFile(options.nodes, options.eventStream),
       [USERPASS_VARIABLE]: options.nodes[0]?.userpass ?? '',
       KDF_WORKFLOW_BUNDLE: options.workflowBundle,
       KDF_LOG_LEVEL: 'info',
@@ -79,9 +81,12 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
 }
 
 /** All nodes share the benchmark's userpass, passed in one environment variable. */
-function writeNodesFile(nodes: KdfNodeConfig[]): string {
+function writeNodesFile(nodes: KdfNodeConfig[], eventStream: boolean): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-bench-nodes-')), 'nodes.json');
-  const entries = nodes.map(({ id, url }) => [id, { url, userpassEnv: USERPASS_VARIABLE }]);
+  const entries = nodes.map(({ id, url }) => [
+    id,
+    { url, userpassEnv: USERPASS_VARIABLE, ...(eventStream && { eventStream: true }) },
+  ]);
   writeFileSync(file, JSON.stringify({ nodes: Object.fromEntries(entries) }));
   return file;
 }

@@ -9,7 +9,9 @@
  *              just before each simulator restart, plus the final process);
  *   lost     = restarts of that node that happened while the pair's enablement workflow was still open and the
  *              pair had a task in the process being restarted (at most 1 per restart: that task is gone);
- *   duplicates = max(0, started − 1 − lost).
+ *   duplicates = max(0, started − 1 − lost), for pairs that end enabled (the issue's "init calls per enabled
+ *                pair"): a coin activated twice. A failing ticker activates nothing; its extra tasks (a lost init
+ *                retried once its first task had failed) are reported as `failedRetries`, not as duplicates.
  * A restart legitimately costs one bounded re-init; anything beyond is a duplicate.
  *
  * @module
@@ -92,6 +94,8 @@ export interface PairResult {
   started: number;
   lost: number;
   duplicates: number;
+  /** extra tasks of a failing ticker beyond the first (and restarts): retries of a failed activation */
+  failedRetries: number;
   /** the failure the fleet recorded, when the member did not end enabled */
   failure?: string;
 }
@@ -111,6 +115,7 @@ export interface ChaosReport {
   /** enablement workflows still open at the deadline */
   stuck: string[];
   duplicates: number;
+  failedRetries: number;
   /** re-inits explained by simulator restarts */
   legitimateReinits: number;
   disruptions: Disruption[];
@@ -475,7 +480,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           correct: status === (fails ? 'FAILED' : 'COMPLETED'),
           started,
           lost: lostTasks,
-          duplicates: Math.max(0, started - 1 - lostTasks),
+          duplicates: fails ? 0 : Math.max(0, started - 1 - lostTasks),
+          failedRetries: fails ? Math.max(0, started - 1 - lostTasks) : 0,
         });
       }
     }
@@ -529,6 +535,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       lost,
       stuck,
       duplicates: pairs.reduce((sum, pair) => sum + pair.duplicates, 0),
+      failedRetries: pairs.reduce((sum, pair) => sum + pair.failedRetries, 0),
       legitimateReinits: pairs.reduce((sum, pair) => sum + Math.min(pair.lost, Math.max(0, pair.started - 1)), 0),
       disruptions,
       unplannedWorkerExits,
@@ -571,6 +578,7 @@ export function formatReport(report: ChaosReport): string {
     ['lost workflows', report.lost.length],
     ['stuck workflows', report.stuck.length],
     ['duplicate activations', report.duplicates],
+    ['extra tasks of failing tickers', report.failedRetries],
     ['re-inits explained by simulator restarts', report.legitimateReinits],
     ['unplanned worker exits', report.unplannedWorkerExits],
     [

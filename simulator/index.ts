@@ -13,12 +13,14 @@ import { defaultScenario, parseScenario, type Scenario } from './scenario.js';
 import { createRequestListener } from './server.js';
 import { Simulator } from './simulator.js';
 import type { SimulatorStats } from './stats.js';
+import type { TaskStatus } from './tasks.js';
 
 export { defaultScenario, parseScenario, loadScenarioFile, ScenarioError } from './scenario.js';
 export type { Scenario, ParsedScenario } from './scenario.js';
 export { FAULT_KINDS, FaultError } from './faults.js';
 export type { Fault, FaultKind } from './faults.js';
 export type { SimulatorStats, TaskSummary } from './stats.js';
+export type { TaskStatus } from './tasks.js';
 export { TaskNotRunningError } from './node.js';
 export { LIGHTNING_PHASES } from './kdf-constants.js';
 export type { LightningPhase } from './kdf-constants.js';
@@ -34,6 +36,8 @@ export interface SimulatorOptions {
   scenario?: Scenario;
   /** Overrides every lightning ticker's phase duration, in ms. */
   phaseMs?: number;
+  /** Told of every status change after a task's start, at the instant it is applied (before any read sees it). */
+  onTaskStatus?: (taskId: number, status: TaskStatus) => void;
 }
 
 export interface RunningSimulator {
@@ -74,7 +78,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const parsed = Options.safeParse(options);
   if (!parsed.success) throw new TypeError(`startSimulator: invalid options:\n${z.prettifyError(parsed.error)}`);
   const { userpass, host, port, phaseMs } = parsed.data;
-  const simulator = new Simulator(userpass, parseScenario(options.scenario ?? defaultScenario), phaseMs);
+  const scenario = parseScenario(options.scenario ?? defaultScenario);
+  const simulator = new Simulator(userpass, scenario, phaseMs, options.onTaskStatus);
   const stopping = new AbortController();
   const server = createServer(createRequestListener(simulator, stopping.signal));
   server.listen(port, host);

@@ -14,6 +14,7 @@ import { KdfNode, type NodeHooks, type NodeSetup } from './node.js';
 import type { Reply } from './reply.js';
 import type { ParsedScenario } from './scenario.js';
 import type { SimulatorStats } from './stats.js';
+import type { TaskStatus } from './tasks.js';
 
 export class Simulator {
   readonly faults = new FaultInjector();
@@ -24,11 +25,15 @@ export class Simulator {
   #restarts = 0;
   #maxActiveTasks = 0;
 
-  /** @param phaseMs overrides every lightning ticker's phase duration */
+  /**
+   * @param phaseMs overrides every lightning ticker's phase duration
+   * @param onTaskStatus told of every status change after a task's start, when it is applied
+   */
   constructor(
     private readonly userpass: string,
     scenario: ParsedScenario,
-    phaseMs: number | undefined
+    phaseMs: number | undefined,
+    onTaskStatus?: (taskId: number, status: TaskStatus) => void
   ) {
     const seed = randomBytes(16).toString('hex');
     const { realistic } = scenario;
@@ -50,7 +55,10 @@ export class Simulator {
       taskStarted: (running) => {
         this.#maxActiveTasks = Math.max(this.#maxActiveTasks, running);
       },
-      taskStatusChanged: (clientId, taskId, status) => this.streams.pushTaskStatus(clientId, taskId, status),
+      taskStatusChanged: (clientId, taskId, status) => {
+        onTaskStatus?.(taskId, status);
+        this.streams.pushTaskStatus(clientId, taskId, status);
+      },
     };
     this.#node = new KdfNode(this.#setup, this.#hooks);
   }

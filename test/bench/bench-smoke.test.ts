@@ -1,13 +1,21 @@
-// A small `npm run bench` (20 enablements, short phases) in-process against jest's dev server: keeps the benchmark
-// working. Every process it starts is recorded with trackPid and killed in teardown.
+// A small `npm run bench -- --push --floor` (20 enablements, short phases) in-process against jest's dev server:
+// keeps the benchmark working. Every process it starts is recorded with trackPid and killed in teardown.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchReport } from '../../bench/bench.js';
 import { main } from '../../bench/main.js';
+import type { TemporalResult } from '../../bench/temporal-run.js';
 import { trackPid } from '../helpers/processes.js';
 
 const ENABLEMENTS = 20;
+/**
+ * 8 phases of 450 ms: Ok at 3.6 s after the init, well between the reads at 1, 2.5 and 4.75 s of the 1 s ×1.5
+ * schedule (late reads only come later), so the baseline reads three times; kdf-lightning polling reads on the same
+ * schedule (twice or three times, as its poll may start after the first read is due). Push needs two reads:
+ * at once (KDF does not push a task's initial phase) and to confirm the Ok.
+ */
+const PHASE_MS = 450;
 const spawned: number[] = [];
 
 afterAll(() => {
@@ -20,9 +28,10 @@ afterAll(() => {
   }
 });
 
-test('a 20-enablement benchmark enables everything on both sides and reports sane figures', async () => {
+test('a 20-enablement benchmark with push and floor enables everything on every side and reports sane figures', async () => {
   const json = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-bench-smoke-')), 'bench.json');
-  const argv = ['--enablements', String(ENABLEMENTS), '--nodes', '4', '--phase-ms', '100', '--json', json];
+  const argv = ['--enablements', String(ENABLEMENTS), '--nodes', '4', '--phase-ms', String(PHASE_MS)];
+  argv.push('--push', '--floor', '--json', json);
   const output: string[] = [];
   const onSpawn = (pid: number) => {
     trackPid(pid);
@@ -33,19 +42,48 @@ test('a 20-enablement benchmark enables everything on both sides and reports san
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   const { baseline, temporal } = report;
-  for (const side of [baseline, temporal]) {
+  const push = report.push as TemporalResult;
+  expect(push).toBeDefined();
+  for (const side of [baseline, temporal, push]) {
     expect(side).toMatchObject({ enabled: ENABLEMENTS, failed: 0, initCallsPerEnablement: 1 });
-    expect(side.makespanMs).toBeGreaterThan(8 * 100);
+    expect(side.makespanMs).toBeGreaterThan(8 * PHASE_MS);
     expect(side.statusCallsPerEnablement).toBeGreaterThanOrEqual(1);
+    // null in the JSON (NaN) when an Ok instant was missed
     expect(side.p50DetectionLatencyMs).toBeGreaterThanOrEqual(0);
     expect(side.p50DetectionLatencyMs).toBeLessThanOrEqual(side.p95DetectionLatencyMs);
     expect(side.p95DetectionLatencyMs).toBeLessThanOrEqual(side.maxDetectionLatencyMs);
   }
+  expect(baseline.statusCallsPerEnablement).toBeGreaterThanOrEqual(3);
+  for (const side of [temporal, push]) {
+    expect(side.eventsPerEnablement).toBeGreaterThan(10);
+    expect(side.maxEventsPerEnablement).toBeLessThanOrEqual(80);
+    expect(side.fleetEventsPerEnablement).toBeGreaterThan(0);
+    expect(side.workerPeakRssMb).toBeGreaterThan(0);
+    expect(side.workerCpuSeconds).toBeGreaterThan(0);
+  }
   expect(report.ratio).toBeCloseTo(temporal.makespanMs / baseline.makespanMs, 2);
-  expect(temporal.eventsPerEnablement).toBeGreaterThan(10);
-  expect(temporal.maxEventsPerEnablement).toBeLessThanOrEqual(80);
-  expect(temporal.fleetEventsPerEnablement).toBeGreaterThan(0);
-  expect(temporal.workerPeakRssMb).toBeGreaterThan(0);
-  expect(temporal.workerCpuSeconds).toBeGreaterThan(0);
-  expect(report.targets.map(({ name }) => name)).toContain('makespan ratio (kdf-lightning / baseline)');
-}, 180_000);
+  expect(report.pushRatio).toBeCloseTo(push.makespanMs / baseline.makespanMs, 2);
+
+  // the push side learns of the Ok from the stream instead of the next read of the schedule
+  expect(push.statusCallsPerEnablement).toBeLessThan(baseline.statusCallsPerEnablement);
+  expect(push.statusCallsPerEnablement).toBeLessThanOrEqual(temporal.statusCallsPerEnablement);
+  expect(push.p50DetectionLatencyMs).toBeLessThan(temporal.p50DetectionLatencyMs);
+
+  const { floor } = report;
+  expect(floor).toMatchObject({ workflows: ENABLEMENTS, failed: 0 });
+  expect(floor?.makespanMs).toBeGreaterThan(0);
+  expect(floor?.throughputPerSecond).toBeGreaterThan(0);
+  expect(floor?.ratio).toBeCloseTo((floor?.makespanMs ?? Number.NaN) / baseline.makespanMs, 2);
+
+  expect(report.targets.map(({ name }) => name)).toEqual(
+    expect.arrayContaining([
+      'makespan ratio (kdf-lightning / baseline)',
+      'push: makespan ratio (kdf-lightning + push / baseline)',
+      'push: p95 detection latency, ms',
+      'push: status calls per enablement',
+    ])
+  );
+  const table = output.join('\n');
+  expect(table).toContain('kdf-lightning + push');
+  expect(table).toContain('floor ratio (floor / baseline)');
+}, 240_000);
