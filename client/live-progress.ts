@@ -3,7 +3,7 @@
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { ActivitySerializationContext, LoadedDataConverter, Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { Outcome, POLL_ACTIVITY } from '../workflows/api.js';
+import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
 import type { EnablementProgress, PhaseRecord, PollHeartbeat } from '../workflows/api.js';
 
 const PhaseRecordShape = z.object({ phase: z.string(), at: z.string() });
@@ -58,7 +58,7 @@ export async function decodePollHeartbeat(
 }
 
 /** The workflow's own steps, as opposed to `activating` and the KDF phases of a running task. */
-const WORKFLOW_STEPS = new Set<string>(['starting', 'cancelling', ...Object.values(Outcome)]);
+const WORKFLOW_STEPS = new Set<string>([STARTING_PHASE, 'cancelling', ...Object.values(Outcome)]);
 
 const recordKey = (record: PhaseRecord): string => `${record.at}\u0000${record.phase}`;
 
@@ -97,7 +97,7 @@ export function mergePollHeartbeat(
     phases: [...progress.phases, ...added],
     pollCount: progress.pollCount + heartbeat.polls,
   };
-  const taskRuns = progress.phase === 'activating' || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
+  const taskRuns = progress.phase === ACTIVATING_PHASE || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
   if (heartbeat.phase !== null && taskRuns) merged.phase = heartbeat.phase;
   const lastError = laterError(progress.lastError, heartbeat.lastError);
   if (lastError) merged.lastError = lastError;

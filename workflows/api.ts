@@ -121,6 +121,8 @@ export const REPORT_MEMO_KEY = 'report';
 
 /** An enablement's phase (and `KdfPhase`) until it knows its KDF task id. */
 export const STARTING_PHASE = 'starting';
+/** Its phase while the task runs and no KDF phase has lasted long enough to be reported (see {@link POLL_ACTIVITY}). */
+export const ACTIVATING_PHASE = 'activating';
 
 /**
  * The activity that follows a KDF task until it finishes. It reports a phase to the workflow only once the phase

@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { EnablementActivities, PollResult, TaskError, TaskState } from '../activities/index.js';
 import {
+  ACTIVATING_PHASE,
   cancelSignal,
   FailureType,
   KdfNodeAttribute,
@@ -301,7 +302,7 @@ class EnablementRun {
   startTask(taskId: number): void {
     this.taskId = taskId;
     this.kdfPhase = null;
-    this.phase = 'activating';
+    this.phase = ACTIVATING_PHASE;
     upsertSearchAttributes([
       { key: KdfPhaseAttribute, value: this.phase },
       { key: KdfTaskIdAttribute, value: taskId },
