@@ -10,6 +10,7 @@ import {
   KdfPhaseAttribute,
   Outcome,
   REPORT_MEMO_KEY,
+  STARTING_PHASE,
 } from '../workflows/api.js';
 import type { EnablementReport, FleetProgress } from '../workflows/api.js';
 import { connectClient, taskQueueFromEnv } from './connection.js';
@@ -713,7 +714,7 @@ export async function fleetMemberPhases(client: Client, fleetId: string): Promis
   const query = `WorkflowType = '${ENABLE_WORKFLOW_TYPE}' AND KdfFleet = '${fleetId}' AND ExecutionStatus = 'Running'`;
   const phases: Record<string, number> = {};
   for await (const info of client.workflow.list({ query, pageSize: 1_000 })) {
-    const phase = info.typedSearchAttributes.get(KdfPhaseAttribute) ?? 'starting';
+    const phase = info.typedSearchAttributes.get(KdfPhaseAttribute) ?? STARTING_PHASE;
     phases[phase] = (phases[phase] ?? 0) + 1;
   }
   return phases;

@@ -1,6 +1,6 @@
 // Human output of the CLI: tables, report lines and live progress (cli-progress on a TTY, plain lines otherwise).
 import cliProgress from 'cli-progress';
-import { LIGHTNING_PHASES } from '../workflows/api.js';
+import { LIGHTNING_PHASES, STARTING_PHASE } from '../workflows/api.js';
 import type {
   EnablementProgress,
   EnablementReport,
@@ -208,7 +208,7 @@ export function barView(out: Writable, keyWidth = 0): ProgressView {
   const barFor = (key: string) => {
     let bar = bars.get(key);
     if (!bar) {
-      bar = multibar.create(PHASE_COUNT, 0, { key: key.padEnd(keyWidth), phase: 'starting' });
+      bar = multibar.create(PHASE_COUNT, 0, { key: key.padEnd(keyWidth), phase: STARTING_PHASE });
       bars.set(key, bar);
     }
     return bar;
