@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 import {
+  LIGHTNING_PHASES,
   POLL_ACTIVITY,
   type LightningActivationParams,
   type PhaseRecord,
@@ -71,6 +72,7 @@ export type StartResult =
   | { kind: 'already_enabled' };
 
 export interface PollInput extends TaskRef {
+  ticker: string;
   /** When init returned (ISO-8601): the polling schedule counts from there, as a plain polling script's does. */
   startedAt: string;
   /** The phase the workflow already recorded. */
@@ -271,6 +273,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
      */
     async [POLL_ACTIVITY]({
       node,
+      ticker,
       taskId,
       startedAt,
       knownPhase,
@@ -329,8 +332,10 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
             if (state.kind !== 'in_progress') {
               recordDetection(source);
               stream?.forget(taskId);
-              return finish(state);
+              return finish(await ownState(node, ticker, state));
             }
+            // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
+            if (wentBackwards(progress.phase, state.phase)) return finish({ kind: 'lost' });
             record(state.phase, Date.now(), source);
           }
           context.heartbeat(progress);
@@ -367,6 +372,16 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       });
     },
   };
+
+  /**
+   * A task that ended Ok registered its coin first (contract §4): when `ticker` is not enabled, the id was reused
+   * by a restarted KDF for another ticker's task, and this enablement's task is lost.
+   */
+  async function ownState(node: string, ticker: string, state: TaskState): Promise<TaskState> {
+    if (state.kind !== 'ok' || (await enabledCoins(node)).includes(ticker)) return state;
+    log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker });
+    return { kind: 'lost' };
+  }
 
   /** True when `ticker` is already enabled; fails (non-retryable) when the named platform coin is not. */
   async function checkPreflight({ node, ticker, platformCoin }: PreflightInput): Promise<boolean> {
@@ -448,6 +463,13 @@ async function waitWithHeartbeats(
     if (until > Date.now()) context.heartbeat(details);
   }
   return [];
+}
+
+/** Whether `next` comes before `previous` in KDF's phase order (phases outside it never go backwards). */
+function wentBackwards(previous: string | null, next: string): boolean {
+  const order: readonly string[] = LIGHTNING_PHASES;
+  const [before, after] = [order.indexOf(previous ?? ''), order.indexOf(next)];
+  return before >= 0 && after >= 0 && after < before;
 }
 
 /** The first read of the backoff schedule (initial interval after `startMs`, growing, capped) still ahead. */

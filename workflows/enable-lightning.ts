@@ -43,8 +43,11 @@ const DEFAULT_POLL: PollPolicy = { initialIntervalMs: 1_000, maxIntervalMs: 15_0
  * poll's heartbeat details are the live view.
  */
 const PHASE_REPORT_AFTER_MS = 30_000;
-/** After KDF forgets the task (a restart), start the activation again at most this many times. */
-const MAX_REINITS = 1;
+/**
+ * After KDF forgets the task (a restart, or a worker crash right after the read that forgot a finished task),
+ * start the activation again at most this many times.
+ */
+const MAX_REINITS = 2;
 
 const kdf = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '30 seconds',
@@ -141,6 +144,7 @@ async function pollToEnd(
   for (;;) {
     const result = await poller.pollTask({
       node: run.input.node,
+      ticker: run.input.ticker,
       taskId: run.taskIdOrThrow(),
       startedAt,
       knownPhase: run.kdfPhase,

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Scenario } from '../../simulator/index.js';
 import {
   fleetCancelSignal,
   fleetProgressQuery,
   fleetWorkflowId,
+  REPORT_MEMO_KEY,
   type FleetInput,
   type FleetMember,
+  type FleetProgress,
 } from '../../workflows/api.js';
 import { enableFleet } from '../../workflows/index.js';
-import { EnablementStack, eventually } from '../helpers/enablement-stack.js';
+import { defaultActivation, EnablementStack, eventually } from '../helpers/enablement-stack.js';
 
 const INIT = 'task::enable_lightning::init';
 const poll = { initialIntervalMs: 100, maxIntervalMs: 300, backoffCoefficient: 1.5 };
@@ -46,6 +49,29 @@ const mixedScenario: Scenario = {
   ],
 };
 const mixedTickers = mixedScenario.coins.filter((coin) => coin.protocol === 'LIGHTNING').map((coin) => coin.ticker);
+
+/** Lightning coins that never finish: their members run until they are cancelled (or time out). */
+const hangTickers = ['hang-0', 'hang-1', 'hang-2', 'hang-3'];
+const hangScenario: Scenario = {
+  coins: [
+    { ticker: 'tBTC-segwit', protocol: 'UTXO', enabled: true },
+    ...hangTickers.map((ticker) => ({
+      ticker,
+      protocol: 'LIGHTNING' as const,
+      platform: 'tBTC-segwit',
+      activation: { outcome: { kind: 'hang' as const } },
+    })),
+  ],
+};
+/** Long enough that a member still running when its test ends was never cancelled. */
+const HANG_TIMEOUT_MS = 40_000;
+const hangMembers = (node: string): FleetMember[] =>
+  hangTickers.map((ticker, index) => ({
+    node,
+    ticker,
+    activationParams: { listening_port: 10_000 + index },
+    timeoutMs: HANG_TIMEOUT_MS,
+  }));
 
 let stack: EnablementStack;
 
@@ -166,4 +192,73 @@ test('cancelling a fleet cancels its running members through their compensation 
   }
   const progress = await handle.query(fleetProgressQuery);
   expect(progress.done).toBe(true);
+}, 60_000);
+
+test('a cancel that arrives while members are still being started cancels the running ones', async () => {
+  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario)) as [
+    Awaited<ReturnType<EnablementStack['addNode']>>,
+  ];
+  const handle = await startFleet({
+    fleetId: `cancel-starting-${randomUUID().slice(0, 8)}`,
+    defaults: { activationParams: {}, poll },
+    members: hangMembers(node),
+    concurrency: 4,
+    perNodeConcurrency: 4,
+    // one start a second: the cancel arrives between starts, not while the fleet waits for members to end
+    startsPerSecond: 1,
+  });
+  await eventually(
+    () => simulator.stats().activeTasks,
+    (active) => active >= 2
+  );
+  await handle.signal(fleetCancelSignal, 'bad release', 'ops');
+  const summary = await handle.result();
+  expect(summary.started).toBeGreaterThanOrEqual(2);
+  expect(summary.counts).toMatchObject({ cancelled: summary.started, timed_out: 0, enabled: 0, failed: 0 });
+  const stats = simulator.stats();
+  expect(stats.activeTasks).toBe(0);
+  expect(stats.cancelledTasks).toBe(stats.calls[INIT]);
+}, 60_000);
+
+test('cancelling the fleet workflow cancels its children and the enablements it follows', async () => {
+  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario)) as [
+    Awaited<ReturnType<EnablementStack['addNode']>>,
+  ];
+  const members = hangMembers(node);
+  // hang-0 was started outside the fleet (the CLI, say): the fleet follows it and, cancelled, cancels it by id
+  const outside = await stack.start({
+    node,
+    ticker: 'hang-0',
+    activationParams: { ...defaultActivation, listening_port: 10_000 },
+    poll,
+    timeoutMs: HANG_TIMEOUT_MS,
+  });
+  await eventually(
+    () => simulator.stats().activeTasks,
+    (active) => active === 1
+  );
+  const handle = await startFleet({
+    fleetId: `cancel-temporal-${randomUUID().slice(0, 8)}`,
+    defaults: { activationParams: {}, poll },
+    members,
+    concurrency: 4,
+    perNodeConcurrency: 4,
+  });
+  await eventually(
+    () => simulator.stats().activeTasks,
+    (active) => active === members.length
+  );
+  await handle.cancel();
+
+  const fleetError = await handle.result().catch((error: unknown) => error);
+  expect(fleetError).toBeInstanceOf(WorkflowFailedError);
+  expect((fleetError as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const outsideError = await outside.result().catch((error: unknown) => error);
+  expect((outsideError as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const report = (await handle.describe()).memo?.[REPORT_MEMO_KEY] as FleetProgress;
+  expect(report).toMatchObject({ started: 4, running: 0, done: true, counts: { cancelled: 4, timed_out: 0 } });
+  const stats = simulator.stats();
+  expect(stats.calls[INIT]).toBe(4);
+  expect(stats.cancelledTasks).toBe(4);
+  expect(stats.activeTasks).toBe(0);
 }, 60_000);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { createKdfClient } from '../../activities/kdf/index.js';
 import {
   EnablementStack,
   TEST_USERPASS,
@@ -245,6 +246,34 @@ test('a KDF restart mid-activation is reconciled with one bounded re-init', asyn
   expect(simulator.stats().calls[INIT]).toBe(1); // counters restart with the node; the re-init is the only one since
   const progress = await handle.query(progressQuery);
   expect(progress.lastError?.type).toBe('KdfTaskLost');
+});
+
+test('a task id that a restarted KDF gave to another ticker is not taken for this one', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
+  const slowPoll = { initialIntervalMs: 2_000, maxIntervalMs: 2_000, backoffCoefficient: 1 };
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: slowPoll,
+  });
+  const { taskId } = await taskStarted(handle);
+  simulator.restart();
+  // the restarted node numbers tasks from 0 again: another ticker's activation gets this enablement's id, ends Ok
+  const other = await createKdfClient(stack.nodes.get(node)!).initLightning({
+    ticker: 'tBTC-lightning',
+    activation_params: { ...defaultActivation, listening_port: 9736 },
+  });
+  expect(other.task_id).toBe(taskId);
+
+  const progress = await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.lastError?.type === 'KdfTaskLost',
+    30_000
+  );
+  expect(progress.taskId).not.toBe(taskId);
+  simulator.finishTask(progress.taskId!, 'ok');
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled', taskId: progress.taskId });
 });
 
 test('transient faults while polling are retried and the enablement still completes', async () => {
