@@ -192,13 +192,16 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
     const first = (progress.highestSeenBefore ?? -1) + 1;
     const running: number[] = [];
     const failed: number[] = [];
-    for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) {
-      if (tracker.isClaimed(node, taskId)) continue;
+    const consider = async (taskId: number, acceptFailed: boolean): Promise<void> => {
+      if (tracker.isClaimed(node, taskId)) return;
       const { kind } = await probe(node, taskId);
-      if ((kind === 'in_progress' || kind === 'error') && !(await claims?.isClaimed(node, taskId))) {
-        (kind === 'error' ? failed : running).push(taskId);
-      }
-    }
+      if (kind !== 'in_progress' && !(acceptFailed && kind === 'error')) return;
+      if (!(await claims?.isClaimed(node, taskId))) (kind === 'error' ? failed : running).push(taskId);
+    };
+    for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) await consider(taskId, true);
+    // a KDF that restarted since the ids were seen numbers from 0 again; only running tasks count down there, as
+    // old failed ones of a node that did not restart may linger unread
+    for (let taskId = 0; taskId < Math.min(first, ORPHAN_PROBE_WINDOW); taskId++) await consider(taskId, false);
     const candidates = [...running, ...failed];
     if (candidates.length === 0) return null;
     const self = Context.current().info.workflowExecution?.workflowId ?? '';

@@ -46,13 +46,13 @@ export interface ChaosOptions {
   simulatorRestarts?: number;
   faultBursts?: number;
   /**
-   * Inject malformed (truncated, unparsable) replies. Default true. The KDF client classifies them as
-   * `KdfProtocolError`, which is non-retryable, so an enablement that receives one fails for good.
+   * Inject malformed (truncated, unparsable) replies. Default true. The KDF client classifies them as a
+   * retryable `KdfProtocolError` (a body cut off in transfer; JSON of the wrong shape would not be retried).
    */
   malformedFaults?: boolean;
   /**
    * Drop replies after handling them (a lost response: init really starts the task). Default true. A retried init
-   * then probes up to 32 task ids, each probe exposed to the other faults, so lost responses make long tails.
+   * then probes up to 32 task ids for the task it started (activities/enablement.ts `findOrphanTask`).
    */
   lostResponses?: boolean;
   /**

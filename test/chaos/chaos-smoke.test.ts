@@ -1,6 +1,6 @@
 // A bounded chaos run inside `npm test`: ~40 enablements while the worker process is SIGKILLed and restarted, the
 // run's own Temporal dev server (SQLite, fixed port) is stopped and restarted, a simulated node restarts and
-// nodes inject latency, 5xx and resets. Every enablement must reach its correct outcome with no lost, stuck or
+// nodes inject latency, 5xx, resets, truncated bodies and lost responses (init included), in bursts and throughout. Every enablement must reach its correct outcome with no lost, stuck or
 // duplicated workflow. The full run is `tsx chaos/run.ts` (see chaos/harness.ts for the definitions).
 import { formatReport, runChaos, type ChaosReport } from '../../chaos/harness.js';
 import { trackPid } from '../helpers/processes.js';
@@ -17,16 +17,6 @@ beforeAll(async () => {
     devServerRestarts: 1,
     simulatorRestarts: 2,
     faultBursts: 2,
-    // Malformed replies are left out here: the KDF client classifies them as non-retryable KdfProtocolError, so
-    // an enablement that receives one fails for good (see the chaos report; `tsx chaos/run.ts` includes them).
-    malformedFaults: false,
-    // Lost responses are left out too: a retried init probes up to 32 task ids and any fault on one probe fails the
-    // attempt, so with the background fault rate a lost init response stalls an enablement for minutes (reported).
-    lostResponses: false,
-    // And background 5xx/resets (bursts of them stay): a retried init whose first attempt may have sent the
-    // request (e.g. the worker was SIGKILLed mid-init) probes 32 task ids, and one failed probe fails the attempt,
-    // so a steady 5 % error rate stalls such an enablement for minutes (reported; `tsx chaos/run.ts` shows it).
-    backgroundErrors: false,
     settleSeconds: 90,
     onPid: trackPid,
     log: (line) => lines.push(line),

@@ -15,7 +15,7 @@ import { EnablementStack, defaultActivation, eventually } from '../helpers/enabl
 
 const STATUS = 'task::enable_lightning::status';
 /** What a first attempt heartbeats before it sends init: nothing seen on the node yet. */
-const lostInitHeartbeat = { sent: true, highestSeenBefore: null };
+const lostInitHeartbeat: { sent: true; highestSeenBefore: number | null } = { sent: true, highestSeenBefore: null };
 
 let stack: EnablementStack;
 
@@ -58,8 +58,8 @@ async function nodeWithClaimedTaskAndOrphan() {
   return { node, simulator, other, claimedTaskId, orphanTaskId };
 }
 
-const retriedStart = (node: string, claims = visibilityTaskClaims(stack.client)) =>
-  new MockActivityEnvironment({ heartbeatDetails: lostInitHeartbeat }).run(
+const retriedStart = (node: string, claims = visibilityTaskClaims(stack.client), heartbeat = lostInitHeartbeat) =>
+  new MockActivityEnvironment({ heartbeatDetails: heartbeat }).run(
     createActivities({ nodes: stack.nodes, claims }).startActivation,
     {
       node,
@@ -124,4 +124,19 @@ test('probes that fail in transport are tried again instead of failing the retri
   expect(simulator.stats().faultsInjected.http502).toBe(2);
   expect(simulator.stats().tasksStartedByTicker['tBTC-lightning-hang-2']).toBe(1);
   await other.terminate('test done');
+});
+
+test('a KDF restarted since the ids were seen numbers from 0 again: the probe looks there too', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const { task_id: orphanTaskId } = await createKdfClient(stack.nodes.get(node)!).initLightning({
+    ticker: 'tBTC-lightning-hang-2',
+    activation_params: { ...defaultActivation, listening_port: 9736 },
+  });
+  const seenBeforeRestart = { sent: true as const, highestSeenBefore: 40 };
+  expect(await retriedStart(node, visibilityTaskClaims(stack.client), seenBeforeRestart)).toMatchObject({
+    kind: 'started',
+    taskId: orphanTaskId,
+    adopted: true,
+  });
+  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning-hang-2']).toBe(1);
 });
