@@ -199,9 +199,14 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       if (!(await claims?.isClaimed(node, taskId))) (kind === 'error' ? failed : running).push(taskId);
     };
     for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) await consider(taskId, true);
-    // a KDF that restarted since the ids were seen numbers from 0 again; only running tasks count down there, as
-    // old failed ones of a node that did not restart may linger unread
-    for (let taskId = 0; taskId < Math.min(first, ORPHAN_PROBE_WINDOW); taskId++) await consider(taskId, false);
+    // Below: ids seen after the lost init (when its heartbeat did not get out, the mark is from later), and a KDF
+    // that restarted since numbers from 0 again. Only running tasks count there: old failed ones may linger unread.
+    const below = new Set<number>();
+    for (let offset = 1; offset <= ORPHAN_PROBE_WINDOW; offset++) {
+      if (first - offset >= 0) below.add(first - offset);
+      if (offset - 1 < first) below.add(offset - 1);
+    }
+    for (const taskId of [...below].sort((a, b) => a - b)) await consider(taskId, false);
     const candidates = [...running, ...failed];
     if (candidates.length === 0) return null;
     const self = Context.current().info.workflowExecution?.workflowId ?? '';
@@ -238,8 +243,10 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
         const { node, ticker } = preflight;
         if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
         const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
-        if (previous?.sent) {
-          const orphan = await findOrphanTask(node, ticker, previous);
+        // a worker killed just after sending init may not have got its heartbeat out: any retry is in doubt
+        if (previous?.sent || Context.current().info.attempt > 1) {
+          const seen = previous ?? { sent: true, highestSeenBefore: tracker.highestSeen(node) };
+          const orphan = await findOrphanTask(node, ticker, seen);
           if (orphan !== null) {
             tracker.claim(node, orphan);
             log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });

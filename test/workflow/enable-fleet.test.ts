@@ -51,22 +51,22 @@ const mixedScenario: Scenario = {
 const mixedTickers = mixedScenario.coins.filter((coin) => coin.protocol === 'LIGHTNING').map((coin) => coin.ticker);
 
 /** Lightning coins that never finish: their members run until they are cancelled (or time out). */
-const hangTickers = ['hang-0', 'hang-1', 'hang-2', 'hang-3'];
-const hangScenario: Scenario = {
+const hangTickers = (count: number) => Array.from({ length: count }, (_, i) => `hang-${i}`);
+const hangScenario = (count = 4): Scenario => ({
   coins: [
     { ticker: 'tBTC-segwit', protocol: 'UTXO', enabled: true },
-    ...hangTickers.map((ticker) => ({
+    ...hangTickers(count).map((ticker) => ({
       ticker,
       protocol: 'LIGHTNING' as const,
       platform: 'tBTC-segwit',
       activation: { outcome: { kind: 'hang' as const } },
     })),
   ],
-};
+});
 /** Long enough that a member still running when its test ends was never cancelled. */
 const HANG_TIMEOUT_MS = 40_000;
-const hangMembers = (node: string): FleetMember[] =>
-  hangTickers.map((ticker, index) => ({
+const hangMembers = (node: string, count = 4): FleetMember[] =>
+  hangTickers(count).map((ticker, index) => ({
     node,
     ticker,
     activationParams: { listening_port: 10_000 + index },
@@ -195,7 +195,7 @@ test('cancelling a fleet cancels its running members through their compensation 
 }, 60_000);
 
 test('a cancel that arrives while members are still being started cancels the running ones', async () => {
-  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario)) as [
+  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario())) as [
     Awaited<ReturnType<EnablementStack['addNode']>>,
   ];
   const handle = await startFleet({
@@ -221,7 +221,7 @@ test('a cancel that arrives while members are still being started cancels the ru
 }, 60_000);
 
 test('cancelling the fleet workflow cancels its children and the enablements it follows', async () => {
-  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario)) as [
+  const [{ id: node, simulator }] = (await nodesWith(1, hangScenario())) as [
     Awaited<ReturnType<EnablementStack['addNode']>>,
   ];
   const members = hangMembers(node);
@@ -261,4 +261,34 @@ test('cancelling the fleet workflow cancels its children and the enablements it 
   expect(stats.calls[INIT]).toBe(4);
   expect(stats.cancelledTasks).toBe(4);
   expect(stats.activeTasks).toBe(0);
+}, 60_000);
+
+test('cancelling the fleet workflow while member starts are in flight leaves no member running', async () => {
+  const nodes = await nodesWith(2, hangScenario(40));
+  const activeTasks = () => nodes.reduce((sum, { simulator }) => sum + simulator.stats().activeTasks, 0);
+  const fleetId = `cancel-in-flight-${randomUUID().slice(0, 8)}`;
+  const handle = await startFleet({
+    fleetId,
+    defaults: { activationParams: {}, poll },
+    members: nodes.flatMap(({ id }) => hangMembers(id, 40)),
+    concurrency: 80,
+    perNodeConcurrency: 40,
+  });
+  // Cancelled as soon as starts are issued, while most are in flight: a child whose cancel reaches the server before
+  // the child exists must still be cancelled (else it would run until it times out).
+  await eventually(
+    async () => (await handle.query(fleetProgressQuery)).started,
+    (started) => started > 0
+  );
+  await handle.cancel();
+  const fleetError = await handle.result().catch((error: unknown) => error);
+  expect((fleetError as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const report = (await handle.describe()).memo?.[REPORT_MEMO_KEY] as FleetProgress;
+  expect(report.started).toBeGreaterThan(0);
+  expect(report).toMatchObject({ running: 0, done: true, counts: { cancelled: report.started, timed_out: 0 } });
+  const runningMembers = async () =>
+    (await stack.client.workflow.count(`KdfFleet = '${fleetId}' AND ExecutionStatus = 'Running'`)).count;
+  // visibility lags a little behind the members' ends; an orphan would run for HANG_TIMEOUT_MS
+  await eventually(runningMembers, (running) => running === 0, 10_000);
+  await eventually(activeTasks, (active) => active === 0);
 }, 60_000);

@@ -140,3 +140,21 @@ test('a KDF restarted since the ids were seen numbers from 0 again: the probe lo
   });
   expect(simulator.stats().tasksStartedByTicker['tBTC-lightning-hang-2']).toBe(1);
 });
+
+test('a retry whose first attempt died before its heartbeat got out still looks for the task', async () => {
+  const { id: node, simulator } = await stack.addNode();
+  const { task_id: orphanTaskId } = await createKdfClient(stack.nodes.get(node)!).initLightning({
+    ticker: 'tBTC-lightning-hang-2',
+    activation_params: { ...defaultActivation, listening_port: 9736 },
+  });
+  const secondAttempt = new MockActivityEnvironment({ attempt: 2 });
+  const activities = createActivities({ nodes: stack.nodes, claims: visibilityTaskClaims(stack.client) });
+  expect(
+    await secondAttempt.run(activities.startActivation, {
+      node,
+      ticker: 'tBTC-lightning-hang-2',
+      activationParams: { ...defaultActivation, listening_port: 9736 },
+    })
+  ).toMatchObject({ kind: 'started', taskId: orphanTaskId, adopted: true });
+  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning-hang-2']).toBe(1);
+});
