@@ -189,6 +189,9 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
    * again later, when they are claimed or finished: adopting another ticker's task would report it as this one's.
    */
   async function findOrphanTask(node: string, ticker: string, progress: InitProgress): Promise<number | null> {
+    // Asked before the claims: an enablement that records its task after this answer is seen by the claim checks.
+    const self = Context.current().info.workflowExecution?.workflowId ?? '';
+    const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
     const first = (progress.highestSeenBefore ?? -1) + 1;
     const running: number[] = [];
     const failed: number[] = [];
@@ -209,8 +212,6 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
     for (const taskId of [...below].sort((a, b) => a - b)) await consider(taskId, false);
     const candidates = [...running, ...failed];
     if (candidates.length === 0) return null;
-    const self = Context.current().info.workflowExecution?.workflowId ?? '';
-    const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
     if (candidates.length === 1 && unrecorded === 0) return candidates[0] as number;
     if (running.length === 0) return null;
     const inDoubtSince = progress.inDoubtSince ?? Date.now();

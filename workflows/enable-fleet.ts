@@ -54,7 +54,10 @@ const STARTS_PER_RUN = 1_000;
  * of one task and the start work queued in the server.
  */
 const MAX_PENDING_STARTS = 50;
-/** Runs begun before it started members one workflow task at a time; they replay that way (startOneAtATime). */
+/**
+ * Runs begun before it started members one workflow task at a time; they replay that way (startOneAtATime). Once no
+ * such run is left, `deprecatePatch` it and drop that loop, then drop the call.
+ */
 const CONCURRENT_STARTS_PATCH = 'fleet-concurrent-starts';
 const KDF_NAME_MAX_BYTES = 32;
 
@@ -72,12 +75,19 @@ interface Running {
   starting: boolean;
   /** The fleet's cancel has been passed on to it. */
   cancelRequested: boolean;
+  /**
+   * The fleet was cancelled (Temporal) while its start was in flight. The scope's cancel of such a child can reach the
+   * server before the child exists and fail, so it is cancelled again by id once its start is answered.
+   */
+  cancelWhenAnswered: boolean;
 }
 
 /** Enables every (node, ticker) pair of a manifest as child workflows, bounded per fleet and per node. */
 export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const concurrency = positiveInteger(input.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
   const perNode = positiveInteger(input.perNodeConcurrency ?? DEFAULT_PER_NODE_CONCURRENCY, 'perNodeConcurrency');
+  const rate =
+    input.startsPerSecond === undefined ? undefined : positiveNumber(input.startsPerSecond, 'startsPerSecond');
   const carried: FleetCarried = input.carried ?? {
     startedPerNode: {},
     counts: { enabled: 0, failed: 0, cancelled: 0, timed_out: 0, alreadyEnabled: 0 },
@@ -129,6 +139,8 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   /** Starts answered and members settled: what the start loop waits for. */
   let changes = 0;
   let pendingStarts = 0;
+  /** Cancels by id of members whose start was answered after the fleet's Temporal cancellation. */
+  const lateCancels: Promise<void>[] = [];
 
   const settle = (entry: Running, report: EnablementReport | undefined, failure?: unknown) => {
     const { member } = entry;
@@ -145,7 +157,7 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
 
   /** Counts a member as started and running (from the moment its start is issued, so that the bounds hold). */
   const reserve = (member: FleetMember, attached: boolean, starting: boolean): Running => {
-    const entry: Running = { member, attached, starting, cancelRequested: false };
+    const entry: Running = { member, attached, starting, cancelRequested: false, cancelWhenAnswered: false };
     running.set(enablementWorkflowId(member.node, member.ticker), entry);
     runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 0) + 1);
     carried.startedPerNode[member.node] = (carried.startedPerNode[member.node] ?? 0) + 1;
@@ -173,6 +185,11 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
       entry.attached = attached;
       pendingStarts -= 1;
       changes += 1;
+      if (entry.cancelWhenAnswered) {
+        entry.cancelRequested = true;
+        const handle = getExternalWorkflowHandle(workflowId);
+        lateCancels.push(CancellationScope.nonCancellable(() => handle.cancel().catch(() => undefined)));
+      }
     };
     follow(
       entry,
@@ -192,6 +209,8 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
 
   /** Starts as many members as the bounds allow in each workflow task, then waits for a start or a member to end. */
   const startConcurrently = async () => {
+    // At most `rate` starts per second, in windows of a second (longer below one start a second).
+    const windowMs = rate === undefined ? 0 : Math.max(1_000, 1_000 / rate);
     let windowStartedAt = Date.now();
     let startsInWindow = 0;
     for (;;) {
@@ -200,14 +219,14 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
         if (running.size >= concurrency || pendingStarts >= MAX_PENDING_STARTS) break;
         const member = nextMember();
         if (!member) break;
-        if (input.startsPerSecond !== undefined) {
+        if (rate !== undefined) {
           const now = Date.now();
-          if (now - windowStartedAt >= 1_000) {
+          if (now - windowStartedAt >= windowMs) {
             windowStartedAt = now;
             startsInWindow = 0;
           }
-          if (startsInWindow >= input.startsPerSecond) {
-            rateLimitedFor = windowStartedAt + 1_000 - now;
+          if (startsInWindow >= rate) {
+            rateLimitedFor = windowStartedAt + windowMs - now;
             break;
           }
           startsInWindow += 1;
@@ -259,13 +278,16 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     await members.run(concurrentStarts ? startConcurrently : startOneAtATime);
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    // Temporal cancellation: children (and starts in flight) are cancelled through the scope; attached members by id.
+    // Temporal cancellation: children are cancelled through the scope, attached members by id, and members whose
+    // start is still in flight by id once it is answered.
+    for (const entry of running.values()) if (entry.starting) entry.cancelWhenAnswered = true;
     await CancellationScope.nonCancellable(async () => {
       const attached = concurrentStarts
         ? (entry: Running) => entry.attached && notYetCancelled(entry)
         : (entry: Running) => entry.attached;
       await cancelRunning(running, carried, attached);
       await condition(() => running.size === 0);
+      await Promise.all(lateCancels);
     });
     done = true;
     upsertMemo({ [REPORT_MEMO_KEY]: progress() });
@@ -382,14 +404,23 @@ function queuesByNode(members: FleetMember[]): Map<string, FleetMember[]> {
 }
 
 function positiveInteger(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw ApplicationFailure.create({
-      type: FailureType.invalidInput,
-      message: `invalid fleet input: ${field} must be a positive integer`,
-      nonRetryable: true,
-    });
+  if (!Number.isInteger(value) || value < 1) throw invalidInput(`${field} must be a positive integer`);
+  return value;
+}
+
+function positiveNumber(value: number, field: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidInput(`${field} must be a positive number`);
   }
   return value;
+}
+
+function invalidInput(problem: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: FailureType.invalidInput,
+    message: `invalid fleet input: ${problem}`,
+    nonRetryable: true,
+  });
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
