@@ -70,7 +70,7 @@ function envNamesReadBy(...files: string[]): Set<string> {
 }
 /** The search attributes `npm start` and the tests register (scripts/dev-server.mjs). */
 const SEARCH_ATTRIBUTES = [
-  ...(/SEARCH_ATTRIBUTES = \[(.*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+=\w+)'/g),
+  ...(/SEARCH_ATTRIBUTES = \[([^\]]*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+=\w+)'/g),
 ].map((match) => match[1]);
 const ENVCONFIG = 'node_modules/@temporalio/envconfig/lib/envconfig-toml.js';
 const WORKER_READS = envNamesReadBy('worker/config.ts', 'codec/keys.ts', ENVCONFIG);
