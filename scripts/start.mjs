@@ -177,7 +177,8 @@ async function main() {
     const simPort = await freePort();
     const userpass = randomBytes(18).toString('base64url');
     const simLog = path.join(dataDir, 'kdf-sim.log');
-    const simArgs = [...tsx, 'simulator/cli.ts', '--port', String(simPort), '--host', HOST];
+    // with KDF's event stream, so that the demo shows every phase (push; see README "How an enablement runs")
+    const simArgs = [...tsx, 'simulator/cli.ts', '--port', String(simPort), '--host', HOST, '--event-stream'];
     if (process.env.KDF_SIM_SCENARIO) simArgs.push('--scenario', process.env.KDF_SIM_SCENARIO);
     const fromLog = readLogSize(simLog);
     const sim = spawnLogged('KDF simulator', simArgs, { ...childEnv, KDF_SIM_USERPASS: userpass }, simLog);
@@ -186,7 +187,7 @@ async function main() {
     const nodesFile = path.join(dataDir, 'nodes.local.json');
     writeFileSync(
       nodesFile,
-      `${JSON.stringify({ nodes: { [DEMO_NODE]: { url, userpassEnv: USERPASS_ENV } } }, null, 2)}\n`
+      `${JSON.stringify({ nodes: { [DEMO_NODE]: { url, userpassEnv: USERPASS_ENV, eventStream: true } } }, null, 2)}\n`
     );
     childEnv.KDF_NODES_FILE = nodesFile;
     childEnv[USERPASS_ENV] = userpass;

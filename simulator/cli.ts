@@ -1,5 +1,5 @@
 /**
- * `npm run kdf-sim -- --port P [--host H] [--scenario FILE] [--userpass X] [--phase-ms N] [--realistic]`
+ * `npm run kdf-sim -- --port P [--host H] [--scenario FILE] [--userpass X] [--phase-ms N] [--realistic] [--event-stream]`
  *
  * Prints exactly one line on stdout when ready: `kdf-sim listening on http://HOST:PORT`. Exit codes: 0 after
  * SIGINT/SIGTERM, 1 when the server cannot start, 2 for a bad command line or scenario.
@@ -22,6 +22,7 @@ Options:
                        since other users can read command lines
   --phase-ms <ms>      duration of every lightning phase, overriding the scenario
   --realistic          keep KDF's 10 s pause after the last phase
+  --event-stream       serve GET /event-stream, as KDF with event_streaming_configuration does
   -h, --help           show this help
 `;
 
@@ -39,6 +40,7 @@ const Flags = z.object({
   userpass: z.string().min(1, 'must not be empty').optional(),
   'phase-ms': wholeNumber.optional(),
   realistic: z.boolean().default(false),
+  'event-stream': z.boolean().default(false),
 });
 
 function parseFlags(args: string[]) {
@@ -54,6 +56,7 @@ function parseFlags(args: string[]) {
         userpass: { type: 'string' },
         'phase-ms': { type: 'string' },
         realistic: { type: 'boolean' },
+        'event-stream': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -83,7 +86,11 @@ async function run(): Promise<void> {
     userpass,
     host: flags.host,
     port: flags.port,
-    scenario: flags.realistic ? { ...scenario, realistic: true } : scenario,
+    scenario: {
+      ...scenario,
+      ...(flags.realistic && { realistic: true }),
+      ...(flags['event-stream'] && { eventStreaming: true }),
+    },
     ...(flags['phase-ms'] !== undefined && { phaseMs: flags['phase-ms'] }),
   });
   process.stdout.write(`kdf-sim listening on ${simulator.url.replace(/\/$/, '')}\n`);
