@@ -33,7 +33,9 @@ const PROBE_RETRY_MS = 500;
  * lightning timeout, so a task nobody claims may never end. A duplicate init then loses to the first task
  * (`L2IsAlreadyActivated`, or `Address already in use` for the same port), as contract §3.6 describes.
  */
-const IN_DOUBT_MAX_MS = 90_000;
+const IN_DOUBT_MAX_MS = 60_000;
+/** How soon a retried init in doubt looks again (not the start's growing backoff: what blocks it clears in seconds). */
+const IN_DOUBT_RECHECK = '2 seconds';
 /** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
@@ -118,7 +120,7 @@ export type CancelOutcome = 'cancelled' | 'finished' | 'not_found';
 
 interface InitProgress {
   /** The init request may have reached KDF; a retry must reconcile before sending another. */
-  sent: true;
+  sent: boolean;
   highestSeenBefore: number | null;
   /** When a retry first found the probe ambiguous (ms epoch). */
   inDoubtSince?: number;
@@ -226,6 +228,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
         `a lost init of ${ticker} may have started any of tasks ${candidates.join(', ')} on node ${node}` +
         ` (${unrecorded} other enablement(s) there have not recorded their task yet); looking again later`,
       details: [{ candidates, unrecorded }],
+      nextRetryDelay: IN_DOUBT_RECHECK,
     });
   }
 
@@ -242,10 +245,16 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
     async startActivation({ activationParams, ...preflight }: StartInput): Promise<StartResult> {
       return asFailures(async () => {
         const { node, ticker } = preflight;
-        if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
         const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
-        // a worker killed just after sending init may not have got its heartbeat out: any retry is in doubt
-        if (previous?.sent || Context.current().info.attempt > 1) {
+        try {
+          if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
+        } catch (error) {
+          // an attempt that fails here sent no init; its failure carries this, so the retry is not in doubt
+          if (!previous) Context.current().heartbeat({ sent: false, highestSeenBefore: null } satisfies InitProgress);
+          throw error;
+        }
+        // a worker killed just after sending init may not have got its heartbeat out: a retry without one is in doubt
+        if (previous?.sent || (previous === undefined && Context.current().info.attempt > 1)) {
           const seen = previous ?? { sent: true, highestSeenBefore: tracker.highestSeen(node) };
           const orphan = await findOrphanTask(node, ticker, seen);
           if (orphan !== null) {
