@@ -195,23 +195,29 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
     const self = Context.current().info.workflowExecution?.workflowId ?? '';
     const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
     const first = (progress.highestSeenBefore ?? -1) + 1;
-    const running: number[] = [];
-    const failed: number[] = [];
-    const consider = async (taskId: number, acceptFailed: boolean): Promise<void> => {
-      if (tracker.isClaimed(node, taskId)) return;
+    // A candidate: unclaimed, and running (or failed, when above the mark, where only tasks after it can be).
+    const candidate = async (taskId: number, acceptFailed: boolean): Promise<'running' | 'failed' | null> => {
+      if (tracker.isClaimed(node, taskId)) return null;
       const { kind } = await probe(node, taskId);
-      if (kind !== 'in_progress' && !(acceptFailed && kind === 'error')) return;
-      if (!(await claims?.isClaimed(node, taskId))) (kind === 'error' ? failed : running).push(taskId);
+      if (kind !== 'in_progress' && !(acceptFailed && kind === 'error')) return null;
+      if (await claims?.isClaimed(node, taskId)) return null;
+      return kind === 'error' ? 'failed' : 'running';
     };
-    for (let taskId = first; taskId < first + ORPHAN_PROBE_WINDOW; taskId++) await consider(taskId, true);
-    // Below: ids seen after the lost init (when its heartbeat did not get out, the mark is from later), and a KDF
-    // that restarted since numbers from 0 again. Only running tasks count there: old failed ones may linger unread.
+    // Below the mark: ids seen after the lost init (when its heartbeat did not get out, the mark is from later),
+    // and a KDF that restarted since numbers from 0 again. Old failed tasks may linger unread there.
     const below = new Set<number>();
     for (let offset = 1; offset <= ORPHAN_PROBE_WINDOW; offset++) {
       if (first - offset >= 0) below.add(first - offset);
       if (offset - 1 < first) below.add(offset - 1);
     }
-    for (const taskId of [...below].sort((a, b) => a - b)) await consider(taskId, false);
+    const probes = [
+      ...Array.from({ length: ORPHAN_PROBE_WINDOW }, (_, index) => ({ taskId: first + index, acceptFailed: true })),
+      ...[...below].map((taskId) => ({ taskId, acceptFailed: false })),
+    ];
+    // all at once (the node's client bounds its concurrent requests): a slow or lost reply costs one timeout
+    const found = await Promise.all(probes.map(({ taskId, acceptFailed }) => candidate(taskId, acceptFailed)));
+    const running = probes.filter((_, index) => found[index] === 'running').map(({ taskId }) => taskId);
+    const failed = probes.filter((_, index) => found[index] === 'failed').map(({ taskId }) => taskId);
     const candidates = [...running, ...failed];
     if (candidates.length === 0) return null;
     if (candidates.length === 1 && unrecorded === 0) return candidates[0] as number;
