@@ -157,17 +157,21 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
 
   /** The task's state; a finished task is forgotten by this read unless `keep` (KDF's default forgets). */
   async function readStatus(node: string, taskId: number, keep = false): Promise<TaskState> {
+    let state: TaskState;
     try {
       const status = await clientFor(node).lightningStatus(taskId, {
         signal: Context.current().cancellationSignal,
         forgetIfFinished: !keep,
       });
       tracker.saw(node, taskId);
-      return taskState(status);
+      state = taskState(status);
     } catch (error) {
-      if (error instanceof KdfRpcError && error.errorType === 'NoSuchTask') return { kind: 'lost' };
-      throw error;
+      if (!(error instanceof KdfRpcError && error.errorType === 'NoSuchTask')) throw error;
+      state = { kind: 'lost' };
     }
+    // a task KDF no longer has is nobody's: a restarted KDF may give its id to a new task a probe must not skip
+    if (state.kind === 'lost' || (state.kind !== 'in_progress' && !keep)) tracker.release(node, taskId);
+    return state;
   }
 
   /** A status read for a probe: transport trouble is tried again here, so one lost reply does not end the search. */
