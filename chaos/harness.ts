@@ -128,6 +128,8 @@ export interface ChaosReport {
 
 const USERPASS = 'Chaos-Userpass-5e2a7c1b-never-leak';
 const PLATFORM = 'tBTC-segwit';
+/** How long a fault burst lasts on its node. */
+const BURST_MS = 10_000;
 
 /** mulberry32: a seeded PRNG, so a schedule can be replayed with --seed. */
 function rng(seed: number): () => number {
@@ -153,6 +155,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = rng(seed);
+  /** A node with tasks running, so a disruption there hits enablements; any node when none has. */
+  const pickBusy = (candidates: NodeSetup[]): NodeSetup => {
+    const busy = candidates.filter((candidate) => candidate.simulator.stats().activeTasks > 0);
+    const pool = busy.length > 0 ? busy : candidates;
+    return pool[Math.floor(random() * pool.length)]!;
+  };
   const total = options.enablements;
   const nodeCount = Math.max(1, options.nodes ?? Math.ceil(total / 10));
   const failEvery = options.failEvery ?? 10;
@@ -347,10 +355,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             break;
           }
           case 'simulator-restart': {
-            // a node with tasks running, so the restart really drops some (each node restarts at most once)
-            const busy = restartable.filter((candidate) => candidate.simulator.stats().activeTasks > 0);
-            const pool = busy.length > 0 ? busy : restartable;
-            const node = pool[Math.floor(random() * pool.length)]!;
+            // each node restarts at most once
+            const node = pickBusy(restartable);
             restartable.splice(restartable.indexOf(node), 1);
             const stats = node.simulator.stats();
             node.restarts.push({ at: Date.now(), tasks: stats.tasks, started: stats.tasksStartedByTicker });
@@ -367,20 +373,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             break;
           }
           case 'fault-burst': {
-            const node = nodes[Math.floor(random() * nodes.length)]!;
+            const node = pickBusy(nodes);
+            const running = node.simulator.stats().activeTasks;
             const kinds = malformed
               ? (['http502', 'http503', 'reset', 'malformed'] as const)
               : (['http502', 'http503', 'reset'] as const);
             const kind = kinds[Math.floor(random() * kinds.length)]!;
-            node.simulator.injectFault({ kind, count: 20 });
-            node.simulator.injectFault({ kind: 'latency', latencyMs: 1_500, count: 10 });
+            // a window of time, as a real outage is: a count of failed requests would last as long as the
+            // retries (backing off to 30 s) took to use it up, minutes on a node that few enablements use
+            node.simulator.injectFault({ kind, durationMs: BURST_MS });
+            node.simulator.injectFault({ kind: 'latency', latencyMs: 1_500, durationMs: BURST_MS });
             disruptions.push({
               kind: event.kind,
               target: node.id,
               at,
-              downMs: 0,
+              downMs: BURST_MS,
               recoveryMs: undefined,
-              detail: `20× ${kind} + 10× 1.5 s latency`,
+              detail: `${BURST_MS / 1_000} s of ${kind}, each reply 1.5 s late (${running} tasks running)`,
             });
             break;
           }

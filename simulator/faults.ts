@@ -30,6 +30,8 @@ export const Fault = z
     latencyMs: z.number().int().nonnegative().optional(),
     /** How many matching requests it affects; unlimited when absent. */
     count: z.number().int().positive().optional(),
+    /** How long after it is added it stays active (an outage window), whatever its count; forever when absent. */
+    durationMs: z.number().int().positive().optional(),
     /** Chance that a matching request is affected. @default 1 */
     probability: z.number().min(0).max(1).optional(),
   })
@@ -55,6 +57,8 @@ const NO_FAULT: FaultDecision = { latencyMs: 0, action: undefined };
 interface ActiveFault {
   readonly fault: z.output<typeof Fault>;
   remaining: number;
+  /** `performance.now()` when it expires */
+  readonly until: number;
 }
 
 export class FaultInjector {
@@ -65,23 +69,31 @@ export class FaultInjector {
   add(input: unknown): void {
     const parsed = Fault.safeParse(input);
     if (!parsed.success) throw new FaultError(`invalid fault:\n${z.prettifyError(parsed.error)}`);
-    this.#active.push({ fault: parsed.data, remaining: parsed.data.count ?? Infinity });
+    const { count, durationMs } = parsed.data;
+    this.#active.push({
+      fault: parsed.data,
+      remaining: count ?? Infinity,
+      until: durationMs === undefined ? Infinity : performance.now() + durationMs,
+    });
   }
 
   clear(): void {
     this.#active = [];
   }
 
-  /** The faults still active, `count` being what is left of it. */
+  /** The faults still active, `count` and `durationMs` being what is left of them. */
   list(): z.output<typeof Fault>[] {
-    return this.#active.map(({ fault, remaining }) => ({
+    this.#dropExpired();
+    return this.#active.map(({ fault, remaining, until }) => ({
       ...fault,
       ...(remaining !== Infinity && { count: remaining }),
+      ...(until !== Infinity && { durationMs: Math.max(1, Math.ceil(until - performance.now())) }),
     }));
   }
 
   /** Latency faults add up; of the other kinds the first that fires wins. */
   decide(methods: readonly string[]): FaultDecision {
+    this.#dropExpired();
     if (this.#active.length === 0) return NO_FAULT;
     let latencyMs = 0;
     let action: FaultDecision['action'];
@@ -97,5 +109,10 @@ export class FaultInjector {
     }
     this.#active = this.#active.filter(({ remaining }) => remaining > 0);
     return { latencyMs, action };
+  }
+
+  #dropExpired(): void {
+    const now = performance.now();
+    this.#active = this.#active.filter(({ until }) => until > now);
   }
 }

@@ -1,7 +1,8 @@
 // A bounded chaos run inside `npm test`: ~40 enablements while the worker process is SIGKILLed and restarted, the
-// run's own Temporal dev server (SQLite, fixed port) is stopped and restarted, a simulated node restarts and
-// nodes inject latency, 5xx and resets in bursts. Every enablement must reach its correct outcome with no lost, stuck or
-// duplicated workflow. The full run is `tsx chaos/run.ts` (see chaos/harness.ts for the definitions).
+// run's own Temporal dev server (SQLite, fixed port) is stopped and restarted, a simulated node restarts and nodes
+// inject latency, 5xx, resets, truncated bodies and lost responses, steadily and in bursts. Every enablement must
+// reach its correct outcome with no lost, stuck or duplicated workflow. The full run is `tsx chaos/run.ts` (see
+// chaos/harness.ts for the definitions).
 import { formatReport, runChaos, type ChaosReport } from '../../chaos/harness.js';
 import { trackPid } from '../helpers/processes.js';
 
@@ -17,13 +18,6 @@ beforeAll(async () => {
     devServerRestarts: 1,
     simulatorRestarts: 2,
     faultBursts: 2,
-    // Lost responses and the steady background 5xx/resets stay out of this bounded run: with them (and truncated
-    // bodies) on, 40 enablements on 8 nodes with 3 worker kills in ~8 s left one enablement running past the
-    // settle time in 3 of 5 runs (a retried start waiting on the in-doubt path); cause not yet found.
-    // `tsx chaos/run.ts` (300 enablements, every fault on) passed on seeds 7 and 11.
-    malformedFaults: false,
-    lostResponses: false,
-    backgroundErrors: false,
     settleSeconds: 90,
     onPid: trackPid,
     log: (line) => lines.push(line),

@@ -1,4 +1,4 @@
-/** Run-time fault injection: each kind, the method filter, count and probability, and what the stats record. */
+/** Run-time fault injection: each kind, the method filter, count, duration and probability, and what the stats record. */
 import { FaultError, startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { INIT, STATUS, USERPASS, activation, call, send, taskStatus, v2 } from './http.js';
 
@@ -83,6 +83,21 @@ test('count limits how many matching requests are affected; faults can be listed
   expect(sim.stats().faultsInjected).toEqual({ http502: 2, http500: 1 });
 });
 
+test('durationMs makes an outage window: every matching request fails until it expires, then none', async () => {
+  sim.injectFault({ kind: 'http502', durationMs: 300 });
+  sim.injectFault({ kind: 'http500', count: 5, durationMs: 300 });
+  const listed = (await fetch(new URL('__sim/faults', sim.url)).then((response) => response.json())) as {
+    faults: { kind: string; durationMs?: number }[];
+  };
+  const [outage] = listed.faults;
+  expect(outage).toEqual({ kind: 'http502', durationMs: expect.any(Number) });
+  expect(outage?.durationMs).toBeLessThanOrEqual(300);
+  for (let request = 0; request < 4; request++) expect((await call(sim, 'get_enabled_coins')).status).toBe(502);
+  await new Promise((resolve) => setTimeout(resolve, 320));
+  expect((await call(sim, 'get_enabled_coins')).status).toBe(200);
+  expect(await fetch(new URL('__sim/faults', sim.url)).then((response) => response.json())).toEqual({ faults: [] });
+});
+
 test('latencies add up and combine with another kind', async () => {
   sim.injectFault({ kind: 'latency', latencyMs: 60, count: 1 });
   sim.injectFault({ kind: 'latency', latencyMs: 60, count: 1 });
@@ -118,4 +133,5 @@ test('an invalid fault is refused with a message naming the field', async () => 
   expect(() => sim.injectFault({ kind: 'explode' as 'reset' })).toThrow(/kind/);
   expect(() => sim.injectFault({ kind: 'reset', probability: 2 })).toThrow(/probability/);
   expect(() => sim.injectFault({ kind: 'reset', count: 0 })).toThrow(/count/);
+  expect(() => sim.injectFault({ kind: 'reset', durationMs: -1 })).toThrow(/durationMs/);
 });
