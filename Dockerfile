@@ -12,6 +12,7 @@ COPY worker worker
 COPY client client
 COPY simulator simulator
 COPY codec codec
+COPY common common
 # dist/ with the compiled code and dist/workflow-bundle.js (prebundled workflows), then the codec server entry
 RUN npm run build
 RUN npx tsc -p codec

@@ -4,7 +4,9 @@ import type { ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { encryptionDataConverter } from '../codec/encryption-codec.js';
-import { CodecConfigError, keyringFromEnv } from '../codec/keys.js';
+import { keyringFromEnv } from '../codec/keys.js';
+import { ConfigError } from '../common/config-error.js';
+import { checkTemporalTlsEnv } from '../common/temporal-tls.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 import { TemporalUnavailableError } from './errors.js';
 import { InputError } from './schema.js';
@@ -38,19 +40,28 @@ export interface ResolvedConnectConfig {
   dataConverter?: DataConverter;
 }
 
-/** The encryption DataConverter when the env names codec keys. @throws {InputError} naming the bad variable */
-function dataConverterFromEnv(env: Record<string, string | undefined>): DataConverter | undefined {
+/** A bad setting in the environment, as the CLI's usage error (exit 64) that names the variable. */
+function asInputError<T>(read: () => T): T {
   try {
-    const keyring = keyringFromEnv(env);
-    return keyring && encryptionDataConverter(keyring);
+    return read();
   } catch (err) {
-    throw err instanceof CodecConfigError ? new InputError(err.message, err.field) : err;
+    throw err instanceof ConfigError ? new InputError(err.message, err.field) : err;
   }
 }
 
-/** Merges explicit settings over the envconfig profile (env vars + optional TOML file). */
+/** The encryption DataConverter when the env names codec keys. */
+function dataConverterFromEnv(env: Record<string, string | undefined>): DataConverter | undefined {
+  const keyring = keyringFromEnv(env);
+  return keyring && encryptionDataConverter(keyring);
+}
+
+/**
+ * Merges explicit settings over the envconfig profile (env vars + optional TOML file).
+ * @throws {InputError} naming the variable when a TEMPORAL_TLS_* file or codec key setting is bad
+ */
 export function resolveConnectConfig(config: ConnectConfig = {}): ResolvedConnectConfig {
   const env = config.env ?? process.env;
+  asInputError(() => checkTemporalTlsEnv(env));
   const definedEnv = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)
   );
@@ -69,7 +80,7 @@ export function resolveConnectConfig(config: ConnectConfig = {}): ResolvedConnec
     namespace: config.namespace ?? loaded.namespace ?? DEFAULT_NAMESPACE,
     connection,
   };
-  const dataConverter = config.dataConverter ?? dataConverterFromEnv(env);
+  const dataConverter = config.dataConverter ?? asInputError(() => dataConverterFromEnv(env));
   if (dataConverter !== undefined) resolved.dataConverter = dataConverter;
   return resolved;
 }

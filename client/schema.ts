@@ -1,5 +1,6 @@
 // Validation of `EnableLightningInput` before anything is started. zod stays on this side of the workflow fence.
 import { z } from 'zod';
+import { ConfigError } from '../common/config-error.js';
 import type { EnableLightningInput } from '../workflows/api.js';
 
 /** Node ids and tickers end up in workflow ids and visibility queries: keep them to a safe alphabet. */
@@ -72,14 +73,8 @@ export const EnableLightningInputSchema = z.strictObject(
 );
 
 /** Thrown when user input (workflow input, flags, config) is invalid; `field` names the first bad field. */
-export class InputError extends Error {
+export class InputError extends ConfigError {
   override name = 'InputError';
-  constructor(
-    message: string,
-    readonly field: string
-  ) {
-    super(message);
-  }
 }
 
 interface Issue {

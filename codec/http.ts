@@ -4,8 +4,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { ConfigError } from '../common/config-error.js';
 import { PayloadDecryptionError } from './encryption-codec.js';
-import { CodecConfigError, keyringFromEnv, KEYS_FILE_VARIABLE, KEYS_VARIABLE, type Keyring } from './keys.js';
+import { keyringFromEnv, KEYS_FILE_VARIABLE, KEYS_VARIABLE, type Keyring } from './keys.js';
 import { JsonPayload, payloadFromJson, payloadToJson } from './payload-json.js';
 
 const DEFAULT_CODEC_ADDRESS = '127.0.0.1:8888';
@@ -24,7 +25,7 @@ export interface CodecServerConfig {
 }
 
 const fail = (variable: string, message: string): never => {
-  throw new CodecConfigError(`${variable}: ${message}`, variable);
+  throw new ConfigError(`${variable}: ${message}`, variable);
 };
 
 function parseAddress(value: string): { host: string; port: number } {
@@ -60,7 +61,7 @@ function parseOrigins(value: string): string[] {
 /**
  * The codec server's settings: KDF_CODEC_KEYS_FILE (or KDF_CODEC_KEYS), KDF_CODEC_TOKEN, KDF_CODEC_ADDRESS,
  * KDF_CODEC_CORS_ORIGINS.
- * @throws {CodecConfigError} naming the variable at fault
+ * @throws {ConfigError} naming the variable at fault
  */
 export function loadCodecServerConfig(env: Record<string, string | undefined>): CodecServerConfig {
   const keyring =

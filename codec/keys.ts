@@ -3,21 +3,11 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from '../common/config-error.js';
 
 export const KEYS_FILE_VARIABLE = 'KDF_CODEC_KEYS_FILE';
 export const KEYS_VARIABLE = 'KDF_CODEC_KEYS';
 
-/** Thrown when the codec configuration is invalid; the message starts with the variable (and field) at fault. */
-export class CodecConfigError extends Error {
-  override name = 'CodecConfigError';
-  constructor(
-    message: string,
-    /** The environment variable at fault, e.g. `KDF_CODEC_KEYS_FILE`. */
-    readonly field: string
-  ) {
-    super(message);
-  }
-}
 
 /** AES-256 keys by id: `current` encrypts, every key decrypts (rotation keeps the old ones). */
 export interface Keyring {
@@ -74,7 +64,7 @@ function issuesToMessage(error: z.ZodError, variable: string): string {
 
 /**
  * Parses a keys document `{ "current": "k2", "keys": { "k1": "<base64>", "k2": "<base64>" } }`.
- * @throws {CodecConfigError} naming `variable` and the field at fault, never a key
+ * @throws {ConfigError} naming `variable` and the field at fault, never a key
  */
 export function parseKeyring(text: string, variable: string, source = 'the value'): Keyring {
   let raw: unknown;
@@ -82,10 +72,10 @@ export function parseKeyring(text: string, variable: string, source = 'the value
     raw = JSON.parse(text);
   } catch {
     // the parser's message quotes the text around the error, which may be key material
-    throw new CodecConfigError(`${variable}: ${source} is not valid JSON`, variable);
+    throw new ConfigError(`${variable}: ${source} is not valid JSON`, variable);
   }
   const parsed = KeysDocument.safeParse(raw);
-  if (!parsed.success) throw new CodecConfigError(issuesToMessage(parsed.error, variable), variable);
+  if (!parsed.success) throw new ConfigError(issuesToMessage(parsed.error, variable), variable);
   const keys = new Map(
     Object.entries(parsed.data.keys).map(([id, base64]) => [id, createSecretKey(Buffer.from(base64, 'base64'))])
   );
@@ -95,13 +85,13 @@ export function parseKeyring(text: string, variable: string, source = 'the value
 /**
  * The keyring from KDF_CODEC_KEYS_FILE (a JSON file) or KDF_CODEC_KEYS (the JSON itself); undefined when neither
  * is set, i.e. payloads are not encrypted.
- * @throws {CodecConfigError} naming the variable and the field at fault
+ * @throws {ConfigError} naming the variable and the field at fault
  */
 export function keyringFromEnv(env: Record<string, string | undefined>): Keyring | undefined {
   const file = env[KEYS_FILE_VARIABLE]?.trim();
   const inline = env[KEYS_VARIABLE]?.trim();
   if (file && inline) {
-    throw new CodecConfigError(
+    throw new ConfigError(
       `${KEYS_VARIABLE}: set either ${KEYS_VARIABLE} or ${KEYS_FILE_VARIABLE}, not both`,
       KEYS_VARIABLE
     );
@@ -114,7 +104,7 @@ export function keyringFromEnv(env: Record<string, string | undefined>): Keyring
     text = readFileSync(resolved, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new CodecConfigError(`${KEYS_FILE_VARIABLE}: cannot read ${resolved}: ${reason}`, KEYS_FILE_VARIABLE);
+    throw new ConfigError(`${KEYS_FILE_VARIABLE}: cannot read ${resolved}: ${reason}`, KEYS_FILE_VARIABLE);
   }
   return parseKeyring(text, KEYS_FILE_VARIABLE, resolved);
 }

@@ -1,9 +1,10 @@
 // `npm run codec-server` (`node dist/codec/server.js` in the image): decrypts payloads for the Temporal UI and CLI.
 // Configuration from the environment (deploy/README.md); exits 78 on a bad setting, naming it.
 import type { AddressInfo } from 'node:net';
+import { ConfigError } from '../common/config-error.js';
 import { EncryptionCodec } from './encryption-codec.js';
 import { createCodecServer, loadCodecServerConfig } from './http.js';
-import { CodecConfigError, keyringSummary } from './keys.js';
+import { keyringSummary } from './keys.js';
 
 const EXIT_CONFIG = 78;
 
@@ -44,7 +45,7 @@ function run(): void {
 try {
   run();
 } catch (err) {
-  if (!(err instanceof CodecConfigError)) throw err;
+  if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`kdf-lightning codec server: configuration error\n${err.message}\n`);
   process.exit(EXIT_CONFIG);
 }

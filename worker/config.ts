@@ -1,5 +1,4 @@
 // Worker configuration, parsed once at start from the environment and KDF_NODES_FILE. Fails fast naming the bad field.
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,23 +7,15 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { KdfNodeConfig, NodeRegistry } from '../activities/index.js';
-import { CodecConfigError, keyringFromEnv, keyringSummary, type Keyring } from '../codec/keys.js';
+import { keyringFromEnv, keyringSummary, type Keyring } from '../codec/keys.js';
+import { ConfigError } from '../common/config-error.js';
+import { checkTemporalTlsEnv } from '../common/temporal-tls.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
 
-/** Thrown when the configuration is invalid; the message starts with the variable (and field) at fault. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(
-    message: string,
-    /** The environment variable at fault, e.g. `KDF_NODES_FILE`. */
-    readonly field: string
-  ) {
-    super(message);
-  }
-}
+export { ConfigError };
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -204,74 +195,12 @@ function logLevel(env: Env): LogLevel {
   return value as LogLevel;
 }
 
-const isTrue = (value: string | undefined): boolean => value === 'true' || value === '1';
-
-/** TLS material from TEMPORAL_TLS_*_PATH / _DATA: readable, PEM, unexpired, certificate and key in pairs. */
-function checkTlsEnv(env: Env): void {
-  const material = (name: 'CLIENT_CERT' | 'CLIENT_KEY' | 'SERVER_CA_CERT') => {
-    const pathVariable = `TEMPORAL_TLS_${name}_PATH`;
-    const dataVariable = `TEMPORAL_TLS_${name}_DATA`;
-    const file = env[pathVariable];
-    const data = env[dataVariable];
-    if (file !== undefined && data !== undefined) {
-      throw new ConfigError(`${pathVariable}: set either ${pathVariable} or ${dataVariable}, not both`, pathVariable);
-    }
-    if (file === undefined) return data === undefined ? undefined : { variable: dataVariable, pem: data };
-    try {
-      return { variable: pathVariable, pem: readFileSync(file, 'utf8') };
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigError(`${pathVariable}: cannot read ${path.resolve(file)}: ${reason}`, pathVariable);
-    }
-  };
-  const certificate = (source: { variable: string; pem: string } | undefined) => {
-    if (source === undefined) return;
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(source.pem);
-    } catch {
-      throw new ConfigError(`${source.variable}: not a PEM certificate`, source.variable);
-    }
-    if (Date.parse(cert.validTo) < Date.now()) {
-      throw new ConfigError(`${source.variable}: the certificate expired on ${cert.validTo}`, source.variable);
-    }
-  };
-  const clientCert = material('CLIENT_CERT');
-  const clientKey = material('CLIENT_KEY');
-  certificate(clientCert);
-  certificate(material('SERVER_CA_CERT'));
-  if (clientKey !== undefined) {
-    try {
-      createPrivateKey(clientKey.pem);
-    } catch {
-      // the parser's message is not shown: it is about the key
-      throw new ConfigError(`${clientKey.variable}: not an unencrypted PEM private key`, clientKey.variable);
-    }
-  }
-  if ((clientCert === undefined) !== (clientKey === undefined)) {
-    const missing = clientCert === undefined ? 'TEMPORAL_TLS_CLIENT_CERT_PATH' : 'TEMPORAL_TLS_CLIENT_KEY_PATH';
-    throw new ConfigError(`${missing}: mTLS needs both the client certificate and its key`, missing);
-  }
-  if (env.TEMPORAL_API_KEY !== undefined && env.TEMPORAL_TLS !== undefined && !isTrue(env.TEMPORAL_TLS)) {
-    throw new ConfigError(
-      'TEMPORAL_TLS: must not be false with TEMPORAL_API_KEY (the key would travel in clear text)',
-      'TEMPORAL_TLS'
-    );
-  }
-  if (isTrue(env.TEMPORAL_TLS_DISABLE_HOST_VERIFICATION)) {
-    throw new ConfigError(
-      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: not supported by the TypeScript SDK; set TEMPORAL_TLS_SERVER_NAME or TEMPORAL_TLS_SERVER_CA_CERT_PATH instead',
-      'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION'
-    );
-  }
-}
-
 /**
  * Temporal connection from @temporalio/envconfig (TEMPORAL_ADDRESS, _NAMESPACE, _API_KEY, _TLS_*, profile file).
  * An API key turns TLS on; TLS files are read and checked here, so a bad one is reported by its variable.
  */
 export function loadTemporalConfig(env: Env = process.env): WorkerConfig['temporal'] {
-  checkTlsEnv(env);
+  checkTemporalTlsEnv(env);
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
@@ -345,12 +274,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     const built = path.join(projectRoot(), 'dist', 'workflow-bundle.js');
     if (existsSync(built)) config.workflowBundle = built;
   }
-  try {
-    const keyring = keyringFromEnv(env);
-    if (keyring !== undefined) config.payloadEncryption = keyring;
-  } catch (err) {
-    throw err instanceof CodecConfigError ? new ConfigError(err.message, err.field) : err;
-  }
+  const keyring = keyringFromEnv(env);
+  if (keyring !== undefined) config.payloadEncryption = keyring;
   return config;
 }
 

@@ -73,7 +73,7 @@ const SEARCH_ATTRIBUTES = [
   ...(/SEARCH_ATTRIBUTES = \[([^\]]*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+=\w+)'/g),
 ].map((match) => match[1]);
 const ENVCONFIG = 'node_modules/@temporalio/envconfig/lib/envconfig-toml.js';
-const WORKER_READS = envNamesReadBy('worker/config.ts', 'codec/keys.ts', ENVCONFIG);
+const WORKER_READS = envNamesReadBy('worker/config.ts', 'common/temporal-tls.ts', 'codec/keys.ts', ENVCONFIG);
 const CODEC_SERVER_READS = envNamesReadBy('codec/http.ts', 'codec/keys.ts');
 
 test('the services of the stack', () => {

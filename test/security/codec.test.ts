@@ -12,7 +12,8 @@ import {
   KEY_ID_METADATA,
   PayloadDecryptionError,
 } from '../../codec/encryption-codec.js';
-import { CodecConfigError, keyringFromEnv, parseKeyring, type Keyring } from '../../codec/keys.js';
+import { ConfigError } from '../../common/config-error.js';
+import { keyringFromEnv, parseKeyring, type Keyring } from '../../codec/keys.js';
 
 const newKey = (): string => randomBytes(32).toString('base64');
 const K1 = newKey();
@@ -143,11 +144,11 @@ describe('keyring configuration: each bad field is named, no key material in any
     return target;
   };
 
-  function configError(env: Record<string, string | undefined>): CodecConfigError {
+  function configError(env: Record<string, string | undefined>): ConfigError {
     try {
       keyringFromEnv(env);
     } catch (err) {
-      if (err instanceof CodecConfigError) return err;
+      if (err instanceof ConfigError) return err;
       throw err;
     }
     throw new Error('configuration accepted');

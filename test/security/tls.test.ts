@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { NativeConnection } from '@temporalio/worker';
-import { connectClient } from '../../client/connection.js';
+import { runCli } from '../../client/cli-program.js';
+import { connectClient, resolveConnectConfig } from '../../client/connection.js';
+import { ExitCode } from '../../client/exit-codes.js';
 import { ConfigError, loadTemporalConfig, loadWorkerConfig } from '../../worker/config.js';
 import { startWorkerProcess, writeNodesFile } from '../e2e/helpers.js';
 import type { Proc } from '../e2e/helpers.js';
@@ -183,6 +185,20 @@ describe('connection options from the environment', () => {
         KDF_E2E_USERPASS: 'x',
       })
     ).toThrow(expect.objectContaining({ field: 'TEMPORAL_TLS_CLIENT_KEY_PATH' }));
+  });
+
+  test('the CLI reports them as usage errors (exit 64) naming the variable', async () => {
+    let stderr = '';
+    const code = await runCli(['list'], {
+      stdout: { write: () => true },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: mtlsEnv('127.0.0.1:1', { TEMPORAL_TLS_CLIENT_KEY_PATH: file('missing.key') }),
+    });
+    expect(code).toBe(ExitCode.usage);
+    expect(stderr).toContain(`error: TEMPORAL_TLS_CLIENT_KEY_PATH: cannot read ${file('missing.key')}: ENOENT`);
+    expect(() => resolveConnectConfig({ env: mtlsEnv('h:1', { TEMPORAL_TLS_CLIENT_CERT_DATA: 'x' }) })).toThrow(
+      expect.objectContaining({ name: 'InputError', field: 'TEMPORAL_TLS_CLIENT_CERT_PATH' })
+    );
   });
 });
 
