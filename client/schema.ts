@@ -1,43 +1,21 @@
 // Validation of `EnableLightningInput` before anything is started. zod stays on this side of the workflow fence.
 import { z } from 'zod';
+import { LightningActivationParams, NODE_NAME_MAX_BYTES } from '../activities/kdf/methods.js';
 import { ConfigError } from '../common/config-error.js';
+import { expected, int, str } from '../common/zod-messages.js';
 import type { EnableLightningInput } from '../workflows/api.js';
 
 /** Node ids and tickers end up in workflow ids and visibility queries: keep them to a safe alphabet. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const idMessage = 'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit';
 
-/** Type error message that tells a missing field from a wrong type. */
-const expected =
-  (what: string) =>
-  (issue: { input?: unknown }): string =>
-    issue.input === undefined ? 'is required' : `must be ${what}`;
-
-const str = () => z.string({ error: expected('a string') });
-const int = () => z.int({ error: expected('an integer') });
-
 export const NodeId = str().regex(ID_PATTERN, idMessage);
 export const Ticker = str().regex(ID_PATTERN, idMessage);
 
-const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+export { LightningActivationParams };
 
 /** Longest enablement deadline we accept. */
 export const MAX_TIMEOUT_MS = 7 * 86_400_000;
-
-export const LightningActivationParams = z.strictObject(
-  {
-    name: str()
-      .refine((name) => name.trim() !== '', 'must not be empty or blank')
-      .refine((name) => utf8Bytes(name) <= 32, 'must be at most 32 UTF-8 bytes'),
-    listening_port: int().min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').exactOptional(),
-    color: str()
-      .regex(/^[0-9a-fA-F]{6}$/, 'must be six hex digits without "#", e.g. 000000')
-      .exactOptional(),
-    payment_retries: int().min(0, 'must be 0-100').max(100, 'must be 0-100').exactOptional(),
-    backup_path: str().min(1, 'must not be empty').exactOptional(),
-  },
-  { error: expected('an object') }
-);
 
 export const PollPolicy = z
   .strictObject(
@@ -125,11 +103,11 @@ export function validateEnableInput(raw: unknown): EnableLightningInput {
   return parsed.data;
 }
 
-/** `<node>-<ticker>` cut to 32 UTF-8 bytes without splitting a character: KDF's node alias limit. */
+/** `<node>-<ticker>` cut to NODE_NAME_MAX_BYTES UTF-8 bytes without splitting a character: KDF's node alias limit. */
 export function defaultNodeName(node: string, ticker: string): string {
   let name = '';
   for (const char of `${node}-${ticker}`) {
-    if (utf8Bytes(name + char) > 32) break;
+    if (Buffer.byteLength(name + char) > NODE_NAME_MAX_BYTES) break;
     name += char;
   }
   return name;

@@ -8,7 +8,6 @@ import { ConfigError } from '../common/config-error.js';
 export const KEYS_FILE_VARIABLE = 'KDF_CODEC_KEYS_FILE';
 export const KEYS_VARIABLE = 'KDF_CODEC_KEYS';
 
-
 /** AES-256 keys by id: `current` encrypts, every key decrypts (rotation keeps the old ones). */
 export interface Keyring {
   current: string;

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from 'zod';
+import { expected, int, str } from '../../common/zod-messages.js';
 import { LIGHTNING_PHASES } from '../../workflows/api.js';
 
 /**
@@ -41,29 +42,33 @@ export const KdfErrorObject = z.object({
 });
 export type KdfErrorObject = z.infer<typeof KdfErrorObject>;
 
-const nodeNameMaxBytes = 32;
-const utf8 = new TextEncoder();
+/** KDF's limit on the node alias, `activation_params.name`. */
+export const NODE_NAME_MAX_BYTES = 32;
 
 /**
- * `activation_params` of `task::enable_lightning::init` (§2.1). Checked here because KDF reports a bad name or
- * colour as a 500 `Internal` error and a bad port as a serde message, neither naming the field clearly.
+ * `activation_params` of `task::enable_lightning::init` (§2.1), also what the client validates before it starts
+ * anything. Checked here because KDF reports a bad name or colour as a 500 `Internal` error and a bad port as a
+ * serde message, neither naming the field clearly.
  */
-export const LightningActivationParams = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .refine((name) => utf8.encode(name).length <= nodeNameMaxBytes, {
-      message: `must be at most ${nodeNameMaxBytes} UTF-8 bytes`,
-    }),
-  // KDF accepts 0 (u16); binding "any port" makes the node unreachable for peers, so we require 1-65535
-  listening_port: z.number().int().min(1).max(65535).optional(),
-  color: z
-    .string()
-    .regex(/^[0-9a-fA-F]{6}$/, 'must be exactly six hex digits, without "#"')
-    .optional(),
-  payment_retries: z.number().int().nonnegative().optional(),
-  backup_path: z.string().min(1).optional(),
-});
+export const LightningActivationParams = z.strictObject(
+  {
+    name: str()
+      .refine((name) => name.trim() !== '', 'must not be empty or blank')
+      .refine(
+        (name) => Buffer.byteLength(name) <= NODE_NAME_MAX_BYTES,
+        `must be at most ${NODE_NAME_MAX_BYTES} UTF-8 bytes`
+      ),
+    // KDF accepts 0 (u16); binding "any port" makes the node unreachable for peers, so we require 1-65535
+    listening_port: int().min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').exactOptional(),
+    color: str()
+      .regex(/^[0-9a-fA-F]{6}$/, 'must be six hex digits without "#", e.g. 000000')
+      .exactOptional(),
+    // KDF takes any usize; more than 100 retries of one payment is a typo
+    payment_retries: int().min(0, 'must be 0-100').max(100, 'must be 0-100').exactOptional(),
+    backup_path: str().min(1, 'must not be empty').exactOptional(),
+  },
+  { error: expected('an object') }
+);
 export type LightningActivationParams = z.infer<typeof LightningActivationParams>;
 
 const taskId = z.number().int().nonnegative();

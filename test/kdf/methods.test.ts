@@ -29,7 +29,7 @@ describe('LightningActivationParams', () => {
 
   test('name: must not be empty', () => {
     expect(problemsWith(LightningActivationParams, { name: '' })).toMatchInlineSnapshot(`
-     "✖ Too small: expected string to have >=1 characters
+     "✖ must not be empty or blank
        → at name"
     `);
   });
@@ -47,19 +47,19 @@ describe('LightningActivationParams', () => {
 
   test('listening_port: an integer from 1 to 65535', () => {
     expect(problemsWith(LightningActivationParams, { name: 'n', listening_port: 0 })).toMatchInlineSnapshot(`
-     "✖ Too small: expected number to be >=1
+     "✖ must be 1-65535
        → at listening_port"
     `);
     expect(problemsWith(LightningActivationParams, { name: 'n', listening_port: 65536 })).toMatchInlineSnapshot(`
-     "✖ Too big: expected number to be <=65535
+     "✖ must be 1-65535
        → at listening_port"
     `);
     expect(problemsWith(LightningActivationParams, { name: 'n', listening_port: 9735.5 })).toMatchInlineSnapshot(`
-     "✖ Invalid input: expected int, received number
+     "✖ must be an integer
        → at listening_port"
     `);
     expect(problemsWith(LightningActivationParams, { name: 'n', listening_port: '9735' })).toMatchInlineSnapshot(`
-     "✖ Invalid input: expected number, received string
+     "✖ must be an integer
        → at listening_port"
     `);
   });
@@ -70,25 +70,26 @@ describe('LightningActivationParams', () => {
 
   test('color: the message says what is expected', () => {
     expect(problemsWith(LightningActivationParams, { name: 'n', color: '#00ff00' })).toMatchInlineSnapshot(`
-     "✖ must be exactly six hex digits, without "#"
+     "✖ must be six hex digits without "#", e.g. 000000
        → at color"
     `);
   });
 
-  test('payment_retries: a non-negative integer', () => {
+  test('payment_retries: an integer from 0 to 100', () => {
+    expect(problemsWith(LightningActivationParams, { name: 'n', payment_retries: 101 })).toContain('must be 0-100');
     expect(problemsWith(LightningActivationParams, { name: 'n', payment_retries: -1 })).toMatchInlineSnapshot(`
-     "✖ Too small: expected number to be >=0
+     "✖ must be 0-100
        → at payment_retries"
     `);
     expect(problemsWith(LightningActivationParams, { name: 'n', payment_retries: 1.5 })).toMatchInlineSnapshot(`
-     "✖ Invalid input: expected int, received number
+     "✖ must be an integer
        → at payment_retries"
     `);
   });
 
   test('backup_path: not empty', () => {
     expect(problemsWith(LightningActivationParams, { name: 'n', backup_path: '' })).toMatchInlineSnapshot(`
-     "✖ Too small: expected string to have >=1 characters
+     "✖ must not be empty
        → at backup_path"
     `);
   });
@@ -118,7 +119,7 @@ describe('EnableLightningInitParams', () => {
     expect(
       problemsWith(EnableLightningInitParams, { ticker: 'LN', activation_params: { name: 'n', listening_port: -1 } })
     ).toMatchInlineSnapshot(`
-     "✖ Too small: expected number to be >=1
+     "✖ must be 1-65535
        → at activation_params.listening_port"
     `);
   });
@@ -127,7 +128,7 @@ describe('EnableLightningInitParams', () => {
     expect(problemsWith(EnableLightningInitParams, { client_id: -1 })).toMatchInlineSnapshot(`
      "✖ Invalid input: expected string, received undefined
        → at ticker
-     ✖ Invalid input: expected object, received undefined
+     ✖ is required
        → at activation_params
      ✖ Too small: expected number to be >=0
        → at client_id"

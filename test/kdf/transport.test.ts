@@ -124,7 +124,7 @@ describe('requests', () => {
     );
     expect(error.message).toMatchInlineSnapshot(`
      "task::enable_lightning::init: invalid params:
-     ✖ must be exactly six hex digits, without "#"
+     ✖ must be six hex digits without "#", e.g. 000000
        → at activation_params.color"
     `);
     expect(server.requests).toHaveLength(0);
