@@ -3,6 +3,7 @@ import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 import {
   LIGHTNING_PHASES,
   POLL_ACTIVITY,
+  START_ACTIVITY,
   type LightningActivationParams,
   type PhaseRecord,
   type PollHeartbeat,
@@ -62,7 +63,7 @@ export interface StartInput extends PreflightInput {
   activationParams: LightningActivationParams;
 }
 
-export type StartResult =
+export type StartResult = (
   | {
       kind: 'started';
       taskId: number;
@@ -71,7 +72,11 @@ export type StartResult =
       /** ISO-8601 time init returned (or the lost task was found) */
       startedAt: string;
     }
-  | { kind: 'already_enabled' };
+  | { kind: 'already_enabled' }
+) & {
+  /** Attempt number of the activity that returned (1 = no retry). */
+  attempt: number;
+};
 
 export interface PollInput extends TaskRef {
   ticker: string;
@@ -252,25 +257,26 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
      * Preflight, then `task::enable_lightning::init` at most once per enablement: a retry after a lost response
      * first looks for the coin (enabled since) and for the task that response would have named.
      */
-    async startActivation({ activationParams, ...preflight }: StartInput): Promise<StartResult> {
-      return asFailures(async () => {
+    async [START_ACTIVITY]({ activationParams, ...preflight }: StartInput): Promise<StartResult> {
+      const { attempt } = Context.current().info;
+      return asFailures(async (): Promise<StartResult> => {
         const { node, ticker } = preflight;
         const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
         try {
-          if (await checkPreflight(preflight)) return { kind: 'already_enabled' };
+          if (await checkPreflight(preflight)) return { kind: 'already_enabled', attempt };
         } catch (error) {
           // an attempt that fails here sent no init; its failure carries this, so the retry is not in doubt
           if (!previous) Context.current().heartbeat({ sent: false, highestSeenBefore: null } satisfies InitProgress);
           throw error;
         }
         // a worker killed just after sending init may not have got its heartbeat out: a retry without one is in doubt
-        if (previous?.sent || (previous === undefined && Context.current().info.attempt > 1)) {
+        if (previous?.sent || (previous === undefined && attempt > 1)) {
           const seen = previous ?? { sent: true, highestSeenBefore: tracker.highestSeen(node) };
           const orphan = await findOrphanTask(node, ticker, seen);
           if (orphan !== null) {
             tracker.claim(node, orphan);
             log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });
-            return { kind: 'started', taskId: orphan, adopted: true, startedAt: new Date().toISOString() };
+            return { kind: 'started', taskId: orphan, adopted: true, startedAt: new Date().toISOString(), attempt };
           }
         }
         // a restarted worker knows no ids yet: keep what the crashed attempt had seen
@@ -284,10 +290,10 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
             { signal: Context.current().cancellationSignal }
           );
           tracker.claim(node, taskId);
-          return { kind: 'started', taskId, adopted: false, startedAt: new Date().toISOString() };
+          return { kind: 'started', taskId, adopted: false, startedAt: new Date().toISOString(), attempt };
         } catch (error) {
           if (error instanceof KdfRpcError && error.errorType === 'L2IsAlreadyActivated') {
-            return { kind: 'already_enabled' };
+            return { kind: 'already_enabled', attempt };
           }
           throw error;
         }

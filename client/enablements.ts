@@ -24,7 +24,7 @@ import { EnablementNotFoundError } from './errors.js';
 import { asReport, reportFromResult, reportFromWorkflowError } from './report.js';
 import { ID_PATTERN, InputError, validateEnableInput } from './schema.js';
 import { formatDuration } from './duration.js';
-import { decodePollHeartbeat, mergePollHeartbeat } from './live-progress.js';
+import { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat } from './live-progress.js';
 
 /** Workflow type name of `enableLightning` in workflows/index.ts. */
 export const ENABLE_WORKFLOW_TYPE = 'enableLightning';
@@ -140,8 +140,8 @@ export async function cancelEnablement(
 
 /**
  * The progress of an enablement. For a running one, the live view: the workflow's `progress` query merged with the
- * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}); the query alone when that heartbeat
- * is missing or unreadable. For a finished one, built from its report (the query needs a live run).
+ * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}), and the retries of a pending start
+ * ({@link mergePendingStart}); the query alone when that heartbeat is missing or unreadable. For a finished one, built from its report (the query needs a live run).
  */
 export async function getProgress(client: Client, node: string, ticker: string): Promise<EnablementProgress> {
   const handle = handleFor(client, node, ticker);
@@ -160,7 +160,7 @@ export async function getProgress(client: Client, node: string, ticker: string):
     description.raw.pendingActivities
   );
   const progress = await client.workflow.getHandle(handle.workflowId, description.runId).query(progressQuery);
-  return mergePollHeartbeat(progress, heartbeat);
+  return mergePendingStart(mergePollHeartbeat(progress, heartbeat), description.raw.pendingActivities);
 }
 
 export function progressFromReport(report: EnablementReport): EnablementProgress {

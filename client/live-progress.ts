@@ -3,7 +3,7 @@
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { ActivitySerializationContext, LoadedDataConverter, Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
+import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, START_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
 import type { EnablementProgress, PhaseRecord, PollHeartbeat } from '../workflows/api.js';
 
 const PhaseRecordShape = z.object({ phase: z.string(), at: z.string() });
@@ -21,7 +21,12 @@ export interface PendingActivityLike {
   activityId?: string | null;
   activityType?: { name?: string | null } | null;
   heartbeatDetails?: { payloads?: Payload[] | null } | null;
+  /** 1 for the first attempt; the server's count of the attempt running or waiting to run */
+  attempt?: number | null;
 }
+
+/** A pending poll's heartbeat and the attempt that sent it (the workflow counts retries only when the poll ends). */
+export type LivePoll = PollHeartbeat & { attempt: number };
 
 /**
  * The heartbeat of the pending {@link POLL_ACTIVITY} activity, decoded the way the worker encoded it (payload codecs,
@@ -33,7 +38,7 @@ export async function decodePollHeartbeat(
   converter: LoadedDataConverter,
   owner: { namespace: string; workflowId: string },
   pendingActivities: readonly PendingActivityLike[] | null | undefined
-): Promise<PollHeartbeat | undefined> {
+): Promise<LivePoll | undefined> {
   const poll = pendingActivities?.find(
     (activity) =>
       activity.activityType?.name === POLL_ACTIVITY && (activity.heartbeatDetails?.payloads?.length ?? 0) > 0
@@ -51,7 +56,7 @@ export async function decodePollHeartbeat(
     let decoded: Payload[] = payloads;
     for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded, context);
     const parsed = PollHeartbeatShape.safeParse(fromPayloadsAtIndex(converter.payloadConverter, 0, decoded, context));
-    return parsed.success ? parsed.data : undefined;
+    return parsed.success ? { ...parsed.data, attempt: Math.max(1, poll.attempt ?? 1) } : undefined;
   } catch {
     return undefined;
   }
@@ -75,7 +80,8 @@ function laterError(first: LastError | undefined, second: LastError | undefined)
 /**
  * The workflow's progress merged with the poll's heartbeat (pure; the inputs are not changed):
  * - `phases`: the workflow's, then the heartbeat's records (same phase and time) that it does not list yet;
- * - `pollCount`: plus the heartbeat's polls (the workflow adds them only when the poll ends);
+ * - `pollCount`: plus the heartbeat's polls, `retries` plus the poll's retries (the workflow adds both only when
+ *   the poll ends);
  * - `lastError`: the later of the two;
  * - `phase`: the heartbeat's while the task runs, i.e. when the workflow says `activating`, or names a KDF phase
  *   the heartbeat has moved on from. The workflow's own steps (`starting`, `cancelling`, an outcome) stay.
@@ -85,7 +91,7 @@ function laterError(first: LastError | undefined, second: LastError | undefined)
  */
 export function mergePollHeartbeat(
   progress: EnablementProgress,
-  heartbeat: PollHeartbeat | undefined
+  heartbeat: (PollHeartbeat & { attempt?: number }) | undefined
 ): EnablementProgress {
   if (!heartbeat || progress.outcome !== undefined) return progress;
   const listed = new Set(progress.phases.map(recordKey));
@@ -96,10 +102,26 @@ export function mergePollHeartbeat(
     ...progress,
     phases: [...progress.phases, ...added],
     pollCount: progress.pollCount + heartbeat.polls,
+    retries: progress.retries + (heartbeat.attempt ?? 1) - 1,
   };
   const taskRuns = progress.phase === ACTIVATING_PHASE || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
   if (heartbeat.phase !== null && taskRuns) merged.phase = heartbeat.phase;
   const lastError = laterError(progress.lastError, heartbeat.lastError);
   if (lastError) merged.lastError = lastError;
   return merged;
+}
+
+/**
+ * The progress with the retries of a pending first start (`startActivation`), which the workflow counts only when
+ * it returns: a node that is down shows its retries while the enablement is still `starting`. Not counted once
+ * the workflow has moved on, so a start that returned between the describe and the query is not counted twice.
+ */
+export function mergePendingStart(
+  progress: EnablementProgress,
+  pendingActivities: readonly PendingActivityLike[] | null | undefined
+): EnablementProgress {
+  if (progress.phase !== STARTING_PHASE) return progress;
+  const start = pendingActivities?.find((activity) => activity.activityType?.name === START_ACTIVITY);
+  const retries = Math.max(1, start?.attempt ?? 1) - 1;
+  return retries === 0 ? progress : { ...progress, retries: progress.retries + retries };
 }

@@ -129,6 +129,8 @@ export const ACTIVATING_PHASE = 'activating';
  * has lasted {@link PollHeartbeat}-visible for a while, so its heartbeat details are the live view.
  */
 export const POLL_ACTIVITY = 'pollTask';
+/** The activity that runs the preflight and `task::enable_lightning::init` (clients read its pending attempt). */
+export const START_ACTIVITY = 'startActivation';
 
 /** The heartbeat details of {@link POLL_ACTIVITY}: the UI shows them under "pending activities". */
 export interface PollHeartbeat {

@@ -110,6 +110,7 @@ async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
     const start = await CancellationScope.nonCancellable(() =>
       kdf.startActivation({ node, ticker, activationParams, ...(platformCoin !== undefined && { platformCoin }) })
     );
+    run.retries += start.attempt - 1;
     if (start.kind === 'already_enabled') {
       run.finish = { kind: 'already_enabled' };
       return;

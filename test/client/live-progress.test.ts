@@ -11,10 +11,10 @@ import { parseKeyring } from '../../codec/keys.js';
 import { runCli } from '../../client/cli-program.js';
 import { getProgress } from '../../client/enablements.js';
 import { ExitCode } from '../../client/exit-codes.js';
-import { decodePollHeartbeat, mergePollHeartbeat } from '../../client/live-progress.js';
+import { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat } from '../../client/live-progress.js';
 import type { PendingActivityLike } from '../../client/live-progress.js';
 import { lineView } from '../../client/output.js';
-import { enablementWorkflowId, POLL_ACTIVITY } from '../../workflows/api.js';
+import { enablementWorkflowId, POLL_ACTIVITY, START_ACTIVITY } from '../../workflows/api.js';
 import type { EnablementProgress, EnablementReport, PollHeartbeat } from '../../workflows/api.js';
 
 const NODE = 'alpha';
@@ -158,6 +158,14 @@ describe('mergePollHeartbeat', () => {
     expect(mergePollHeartbeat(progress(), heartbeat({ polls: 1 })).phase).toBe('activating');
   });
 
+  test("the poll's retries count while it is pending, and not once it has reported", () => {
+    const query = progress({ retries: 1 });
+    expect(mergePollHeartbeat(query, { ...heartbeat({ polls: 2 }), attempt: 4 }).retries).toBe(4);
+    expect(mergePollHeartbeat(query, { ...heartbeat({ polls: 2 }), attempt: 1 }).retries).toBe(1);
+    const reported = progress({ phase: 'InitializingChannelManager', phases: SEEN.phases, retries: 3 });
+    expect(mergePollHeartbeat(reported, { ...SEEN, attempt: 4 }).retries).toBe(3);
+  });
+
   test('our own steps are kept: starting, cancelling, and an outcome ignores the heartbeat altogether', () => {
     const cancelling = progress({ phase: 'cancelling', pollCount: 2 });
     expect(mergePollHeartbeat(cancelling, SEEN)).toMatchObject({
@@ -189,6 +197,33 @@ describe('mergePollHeartbeat', () => {
   });
 });
 
+describe('mergePendingStart', () => {
+  const start = (attempt: number | null): PendingActivityLike => ({ ...pending(undefined, START_ACTIVITY), attempt });
+
+  test("while starting, a pending start's retries are added", () => {
+    expect(mergePendingStart(progress({ phase: 'starting', taskId: null }), [start(5)]).retries).toBe(4);
+    expect(mergePendingStart(progress({ phase: 'starting', retries: 2 }), [pending(undefined), start(3)]).retries).toBe(
+      4
+    );
+  });
+
+  test('unchanged on a first attempt, without a pending start, or once the workflow has moved on', () => {
+    const starting = progress({ phase: 'starting', taskId: null });
+    for (const activities of [
+      undefined,
+      null,
+      [],
+      [start(1)],
+      [start(null)],
+      [{ ...pending(undefined), attempt: 3 }],
+    ]) {
+      expect(mergePendingStart(starting, activities)).toBe(starting);
+    }
+    const activating = progress({ retries: 2 });
+    expect(mergePendingStart(activating, [start(3)])).toBe(activating);
+  });
+});
+
 describe('decodePollHeartbeat', () => {
   const owner = { namespace: NAMESPACE, workflowId: WORKFLOW_ID };
   const loaded = (dataConverter?: DataConverter): LoadedDataConverter =>
@@ -197,21 +232,21 @@ describe('decodePollHeartbeat', () => {
   test('default converter: the pending pollTask heartbeat, extra fields dropped', async () => {
     const payloads = await heartbeatPayloads({ ...SEEN, extra: 'ignored' });
     const found = await decodePollHeartbeat(loaded(), owner, [
-      pending(undefined, 'startActivation'),
-      pending(payloads),
+      pending(undefined, START_ACTIVITY),
+      { ...pending(payloads), attempt: 3 },
     ]);
-    expect(found).toEqual(SEEN);
+    expect(found).toEqual({ ...SEEN, attempt: 3 });
   });
 
   test('encryption codec: decoded through the client data converter', async () => {
     const payloads = await heartbeatPayloads(SEEN, ENCRYPTED);
     expect(JSON.stringify(payloads)).not.toContain('InitializingChannelManager');
-    expect(await decodePollHeartbeat(loaded(ENCRYPTED), owner, [pending(payloads)])).toEqual(SEEN);
+    expect(await decodePollHeartbeat(loaded(ENCRYPTED), owner, [pending(payloads)])).toEqual({ ...SEEN, attempt: 1 });
   });
 
   test('payloads written before encryption was turned on still decode with the codec', async () => {
     const payloads = await heartbeatPayloads(SEEN);
-    expect(await decodePollHeartbeat(loaded(ENCRYPTED), owner, [pending(payloads)])).toEqual(SEEN);
+    expect(await decodePollHeartbeat(loaded(ENCRYPTED), owner, [pending(payloads)])).toEqual({ ...SEEN, attempt: 1 });
   });
 
   test('undefined, never a throw: nothing pending, no heartbeat yet, another activity, undecodable or misshapen', async () => {
@@ -222,7 +257,7 @@ describe('decodePollHeartbeat', () => {
       [loaded(), []],
       [loaded(), [pending(undefined)]],
       [loaded(), [pending([])]],
-      [loaded(), [pending(await heartbeatPayloads(SEEN), 'startActivation')]],
+      [loaded(), [pending(await heartbeatPayloads(SEEN), START_ACTIVITY)]],
       [loaded(), [pending(encrypted)]], // encrypted, but this client has no codec
       [loaded(OTHER_KEY), [pending(encrypted)]], // a key this client lacks
       [loaded(), [pending([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{not json') }])]],
@@ -290,6 +325,13 @@ describe('getProgress', () => {
     const { client, log } = clientWith(ENCRYPTED, [{ query, activities }]);
     await expect(getProgress(client, NODE, TICKER)).resolves.toEqual(mergePollHeartbeat(query, SEEN));
     expect(log).toEqual([`handle ${WORKFLOW_ID} -`, 'describe', `handle ${WORKFLOW_ID} run-1`, 'query']);
+  });
+
+  test('starting: the retries of the pending start are added', async () => {
+    const query = progress({ phase: 'starting', taskId: null });
+    const activities = [{ ...pending(undefined, START_ACTIVITY), attempt: 6 }];
+    const { client } = clientWith(undefined, [{ query, activities }]);
+    await expect(getProgress(client, NODE, TICKER)).resolves.toEqual({ ...query, retries: 5 });
   });
 
   test('an undecodable heartbeat falls back to the query alone', async () => {

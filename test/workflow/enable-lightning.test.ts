@@ -295,6 +295,20 @@ test('transient faults while polling are retried and the enablement still comple
   expect(simulator.stats().calls[INIT]).toBe(1);
 });
 
+test('retries of the start are counted too', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 100 });
+  simulator.injectFault({ kind: 'http503', method: 'get_enabled_coins', count: 2 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  expect((await handle.query(progressQuery)).retries).toBe(2);
+  expect(simulator.stats().calls[INIT]).toBe(1);
+});
+
 test('history size depends on the number of phases, not on how long they take', async () => {
   const { id: node } = await stack.addNode();
   const events = async (timeoutMs: number, ticker: string) => {
