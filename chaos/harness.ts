@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -406,6 +407,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     while (Date.now() < deadline) {
       // aborted at the deadline, so no long-poll outlives the run (and the connection it uses)
       const abort = new AbortController();
+      // result() long-polls again and again under this one signal, adding a listener each time
+      setMaxListeners(100, abort.signal);
       const timer = setTimeout(() => abort.abort(), Math.max(1, deadline - Date.now()));
       try {
         fleet = (await connection.withAbortSignal(abort.signal, () => handle.result())) as FleetProgress;

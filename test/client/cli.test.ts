@@ -1,32 +1,9 @@
-import { runCli } from '../../client/cli-program.js';
 import type { CliIo } from '../../client/cli-program.js';
 import { TemporalUnavailableError } from '../../client/errors.js';
 import { ExitCode } from '../../client/exit-codes.js';
+import { cliRun } from '../helpers/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  connected: boolean;
-}
-
-/** Runs the CLI in-process; connecting to Temporal fails the test unless `connect` is given. */
-async function cli(argv: string[], connect?: CliIo['connect']): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let connected = false;
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { USER: 'tester' },
-    connect: async (config) => {
-      connected = true;
-      if (connect) return connect(config);
-      throw new Error('must not connect to Temporal on bad usage');
-    },
-  });
-  return { code, stdout, stderr, connected };
-}
+const cli = (argv: string[], connect?: CliIo['connect']) => cliRun(argv, connect && { connect });
 
 describe('bad flags exit 64 naming the flag, without connecting', () => {
   test.each([
@@ -67,7 +44,7 @@ describe('bad flags exit 64 naming the flag, without connecting', () => {
     const run = await cli(argv);
     expect(run.stderr).toContain(message);
     expect(run.code).toBe(ExitCode.usage);
-    expect(run.connected).toBe(false);
+    expect(run.connects).toBe(0);
     expect(run.stdout).toBe('');
   });
 
@@ -105,7 +82,7 @@ describe('help', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Exit codes:');
     expect(run.stdout).toContain('69  Temporal server unreachable');
-    expect(run.connected).toBe(false);
+    expect(run.connects).toBe(0);
   });
 });
 
@@ -122,14 +99,10 @@ describe('Temporal unreachable', () => {
   });
 
   test('a real connection attempt to a closed port exits 69', async () => {
-    const run = await runCli(
+    const run = await cliRun(
       ['status', '--node', 'a', '--ticker', 't', '--address', '127.0.0.1:1', '--connect-timeout', '1s'],
-      {
-        stdout: { write: () => true },
-        stderr: { write: () => true },
-        env: {},
-      }
+      { env: {}, connect: 'real' }
     );
-    expect(run).toBe(ExitCode.unavailable);
+    expect(run.code).toBe(ExitCode.unavailable);
   });
 });

@@ -6,36 +6,16 @@ import path from 'node:path';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { CancelledFailure, RetryState } from '@temporalio/common';
-import { fleetExitCode, runCli } from '../../client/cli-program.js';
+import { fleetExitCode } from '../../client/cli-program.js';
 import type { CliIo } from '../../client/cli-program.js';
 import { ExitCode } from '../../client/exit-codes.js';
 import { fleetFailuresReport, fleetLineView, fleetSummary } from '../../client/output.js';
 import { REPORT_MEMO_KEY } from '../../workflows/api.js';
 import type { FleetInput, FleetProgress } from '../../workflows/api.js';
+import { cliRun } from '../helpers/cli.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  connected: boolean;
-}
-
-async function cli(argv: string[], connect?: CliIo['connect']): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let connected = false;
-  const code = await runCli(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { USER: 'tester', KDF_TASK_QUEUE: 'unit-queue' },
-    connect: async (config) => {
-      connected = true;
-      if (connect) return connect(config);
-      throw new Error('must not connect to Temporal on bad usage');
-    },
-  });
-  return { code, stdout, stderr, connected };
-}
+const cli = (argv: string[], connect?: CliIo['connect']) =>
+  cliRun(argv, { env: { USER: 'tester', KDF_TASK_QUEUE: 'unit-queue' }, ...(connect && { connect }) });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kdf-fleet-cli-'));
 function manifestFile(name: string, text: string): string {
@@ -97,7 +77,7 @@ describe('bad flags or manifests exit 64 naming the flag or field, without conne
     const run = await cli(argv);
     expect(run.stderr).toContain(message);
     expect(run.code).toBe(ExitCode.usage);
-    expect(run.connected).toBe(false);
+    expect(run.connects).toBe(0);
     expect(run.stdout).toBe('');
   });
 
@@ -120,7 +100,7 @@ describe('help', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Exit codes (fleet commands):');
       expect(run.stdout).toContain('66  no such fleet');
-      expect(run.connected).toBe(false);
+      expect(run.connects).toBe(0);
     }
   );
 

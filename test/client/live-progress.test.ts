@@ -8,7 +8,6 @@ import type { ActivitySerializationContext, DataConverter, LoadedDataConverter, 
 import { encodeToPayload, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { encryptionDataConverter } from '../../codec/encryption-codec.js';
 import { parseKeyring } from '../../codec/keys.js';
-import { runCli } from '../../client/cli-program.js';
 import { getProgress } from '../../client/enablements.js';
 import { ExitCode } from '../../client/exit-codes.js';
 import { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat } from '../../client/live-progress.js';
@@ -16,6 +15,7 @@ import type { PendingActivityLike } from '../../client/live-progress.js';
 import { lineView } from '../../client/output.js';
 import { enablementWorkflowId, POLL_ACTIVITY, START_ACTIVITY } from '../../workflows/api.js';
 import type { EnablementProgress, EnablementReport, PollHeartbeat } from '../../workflows/api.js';
+import { cliRun } from '../helpers/cli.js';
 
 const NODE = 'alpha';
 const TICKER = 'tBTC-lightning';
@@ -343,22 +343,8 @@ describe('getProgress', () => {
 });
 
 describe('CLI', () => {
-  async function cli(argv: string[], client: Client, out: string[] = []) {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(argv, {
-      stdout: {
-        write: (text: string) => {
-          stdout += text;
-          out.push(text);
-        },
-      },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: { USER: 'tester' },
-      connect: async () => client,
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (argv: string[], client: Client, out: string[] = []) =>
+    cliRun(argv, { connect: async () => client, onStdout: (text) => out.push(text) });
 
   test('status shows the live phase, phases and polls', async () => {
     const query = progress({ pollCount: 1 });

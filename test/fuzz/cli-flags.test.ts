@@ -2,35 +2,16 @@
 // code 64 with a message naming the flag, or get past validation (to the Temporal connection, stubbed here as
 // unreachable: exit 69). Never an unexpected exception (exit 70), never a throw out of runCli.
 import fc from 'fast-check';
-import { runCli } from '../../client/cli-program.js';
-import type { CliIo } from '../../client/cli-program.js';
 import { TemporalUnavailableError } from '../../client/errors.js';
 import { ExitCode } from '../../client/exit-codes.js';
+import { cliRun } from '../helpers/cli.js';
 import { validId } from './arbitraries.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  connected: number;
-}
-
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let connected = 0;
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
+const run = (argv: string[]) =>
+  cliRun(argv, {
     env: {},
-    connect: () => {
-      connected++;
-      return Promise.reject(new TemporalUnavailableError('fuzz: Temporal is deliberately unreachable'));
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr, connected };
-}
+    connect: () => Promise.reject(new TemporalUnavailableError('fuzz: Temporal is deliberately unreachable')),
+  });
 
 /** Values a user might type: printable text, numbers, dashes, unicode, empty. */
 const anyValue = () =>
@@ -99,7 +80,7 @@ test('valid flags pass validation and reach the (unreachable) Temporal connectio
         const argv = ['enable', `--node=${node}`, ...tickers.map((t) => `--ticker=${t}`), ...asArgv(flags)];
         const result = await run(argv);
         expect(result.code).toBe(ExitCode.unavailable);
-        expect(result.connected).toBe(1);
+        expect(result.connects).toBe(1);
       }
     ),
     { numRuns: 100 }
@@ -120,7 +101,7 @@ test('one bad flag value: exit 64, the message names that flag, Temporal is neve
         const good = { '--node': node, '--ticker': ticker, ...flags };
         const argv = ['enable', ...asArgv({ ...good, [flag]: bad }), ...(json ? ['--json'] : [])];
         const result = await run(argv);
-        expect({ code: result.code, connected: result.connected }).toEqual({ code: ExitCode.usage, connected: 0 });
+        expect({ code: result.code, connects: result.connects }).toEqual({ code: ExitCode.usage, connects: 0 });
         expect(result.stderr).toContain(flag);
         if (json) {
           const document = JSON.parse(result.stdout) as { error: { code: number; message: string } };
@@ -148,10 +129,10 @@ test('random flags and values on every command: exit 64 naming a flag, or past v
       expect([ExitCode.ok, ExitCode.usage, ExitCode.unavailable]).toContain(result.code);
       if (result.code === ExitCode.usage) {
         usage++;
-        expect(result.connected).toBe(0);
+        expect(result.connects).toBe(0);
         expect(result.stderr).toMatch(/--[a-z]|argument|FLEET_ID/);
       }
-      if (result.code === ExitCode.unavailable) expect(result.connected).toBe(1);
+      if (result.code === ExitCode.unavailable) expect(result.connects).toBe(1);
     }),
     { numRuns: 200 }
   );

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { runCli, type CliIo } from '../../client/cli-program.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { cancelSignal, enablementWorkflowId } from '../../workflows/api.js';
+import { cliRun, type CliRun } from '../helpers/cli.js';
 import { eventually } from '../helpers/enablement-stack.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
@@ -39,17 +39,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env: { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KDF_TASK_QUEUE: taskQueue },
-  };
-  const code = await runCli(argv, io);
-  scanned.push({ source: `cli ${argv.join(' ')}`, text: stdout + stderr });
-  return { code, stdout, stderr };
+async function cli(argv: string[]): Promise<CliRun> {
+  const env = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KDF_TASK_QUEUE: taskQueue };
+  const run = await cliRun(argv, { env, connect: 'real' });
+  scanned.push({ source: `cli ${argv.join(' ')}`, text: run.stdout + run.stderr });
+  return run;
 }
 
 /** The secret as it could appear: plain, JSON-escaped, base64 at each byte alignment, hex. */

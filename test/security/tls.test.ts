@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { NativeConnection } from '@temporalio/worker';
-import { runCli } from '../../client/cli-program.js';
 import { connectClient, resolveConnectConfig } from '../../client/connection.js';
 import { ExitCode } from '../../client/exit-codes.js';
 import { ConfigError, loadTemporalConfig, loadWorkerConfig } from '../../worker/config.js';
 import { startWorkerProcess, writeNodesFile } from '../e2e/helpers.js';
+import { cliRun } from '../helpers/cli.js';
 import type { Proc } from '../e2e/helpers.js';
 
 const API_KEY = `api-key-${randomUUID()}`;
@@ -188,12 +188,8 @@ describe('connection options from the environment', () => {
   });
 
   test('the CLI reports them as usage errors (exit 64) naming the variable', async () => {
-    let stderr = '';
-    const code = await runCli(['list'], {
-      stdout: { write: () => true },
-      stderr: { write: (text: string) => (stderr += text) },
-      env: mtlsEnv('127.0.0.1:1', { TEMPORAL_TLS_CLIENT_KEY_PATH: file('missing.key') }),
-    });
+    const env = mtlsEnv('127.0.0.1:1', { TEMPORAL_TLS_CLIENT_KEY_PATH: file('missing.key') });
+    const { code, stderr } = await cliRun(['list'], { env, connect: 'real' });
     expect(code).toBe(ExitCode.usage);
     expect(stderr).toContain(`error: TEMPORAL_TLS_CLIENT_KEY_PATH: cannot read ${file('missing.key')}: ENOENT`);
     expect(() => resolveConnectConfig({ env: mtlsEnv('h:1', { TEMPORAL_TLS_CLIENT_CERT_DATA: 'x' }) })).toThrow(
