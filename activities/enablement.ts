@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 import {
@@ -223,7 +224,9 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       ...Array.from({ length: ORPHAN_PROBE_WINDOW }, (_, index) => ({ taskId: first + index, acceptFailed: true })),
       ...[...below].map((taskId) => ({ taskId, acceptFailed: false })),
     ];
-    // all at once (the node's client bounds its concurrent requests): a slow or lost reply costs one timeout
+    // all at once (the node's client bounds its concurrent requests): a slow or lost reply costs one timeout.
+    // Each request in flight or waiting for a slot listens on the activity's cancellation signal.
+    setMaxListeners(2 * probes.length + 10, Context.current().cancellationSignal);
     const found = await Promise.all(probes.map(({ taskId, acceptFailed }) => candidate(taskId, acceptFailed)));
     const running = probes.filter((_, index) => found[index] === 'running').map(({ taskId }) => taskId);
     const failed = probes.filter((_, index) => found[index] === 'failed').map(({ taskId }) => taskId);
