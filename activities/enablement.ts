@@ -202,7 +202,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
    */
   async function findOrphanTask(node: string, ticker: string, progress: InitProgress): Promise<number | null> {
     // Asked before the claims: an enablement that records its task after this answer is seen by the claim checks.
-    const self = Context.current().info.workflowExecution?.workflowId ?? '';
+    const self = ownWorkflowId();
     const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
     const first = (progress.highestSeenBefore ?? -1) + 1;
     // A candidate: unclaimed, and running (or failed, when above the mark, where only tasks after it can be).
@@ -210,7 +210,8 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       if (tracker.isClaimed(node, taskId)) return null;
       const { kind } = await probe(node, taskId);
       if (kind !== 'in_progress' && !(acceptFailed && kind === 'error')) return null;
-      if (await claims?.isClaimed(node, taskId)) return null;
+      // its own claim is of a task KDF lost: a restarted KDF may have given that id to the task this init started
+      if (await claims?.isClaimed(node, taskId, self)) return null;
       return kind === 'error' ? 'failed' : 'running';
     };
     // Below the mark: ids seen after the lost init (when its heartbeat did not get out, the mark is from later),
@@ -371,7 +372,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
             if (state.kind !== 'in_progress') {
               recordDetection(source);
               stream?.forget(taskId);
-              return finish(await ownState(node, ticker, state));
+              return finish(await ownState(node, ticker, taskId, state));
             }
             // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
             if (wentBackwards(progress.phase, state.phase)) return finish({ kind: 'lost' });
@@ -413,13 +414,26 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
   };
 
   /**
-   * A task that ended Ok registered its coin first (contract §4): when `ticker` is not enabled, the id was reused
-   * by a restarted KDF for another ticker's task, and this enablement's task is lost.
+   * The finished state, or `lost` when the id was reused by a restarted KDF for another enablement's task (KDF
+   * numbers tasks from 0 again, and a task that finished unread is gone with the restart). A task that ended Ok
+   * registered its coin first (contract §4), so `ticker` not enabled means another ticker's task. An Error says
+   * nothing of its ticker, but another running enablement holding the same id does: KDF never gives one id to two
+   * tasks in one life, so the id was reused after this enablement's task was gone.
    */
-  async function ownState(node: string, ticker: string, state: TaskState): Promise<TaskState> {
-    if (state.kind !== 'ok' || (await enabledCoins(node)).includes(ticker)) return state;
-    log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker });
-    return { kind: 'lost' };
+  async function ownState(node: string, ticker: string, taskId: number, state: TaskState): Promise<TaskState> {
+    if (state.kind === 'ok' && !(await enabledCoins(node)).includes(ticker)) {
+      log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker, taskId });
+      return { kind: 'lost' };
+    }
+    if (state.kind === 'error' && (await claims?.isClaimed(node, taskId, ownWorkflowId()))) {
+      log.warn('a failed task id is also held by another enablement: KDF restarted and reused it', {
+        node,
+        ticker,
+        taskId,
+      });
+      return { kind: 'lost' };
+    }
+    return state;
   }
 
   /** True when `ticker` is already enabled; fails (non-retryable) when the named platform coin is not. */
@@ -439,6 +453,8 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
 }
 
 export type EnablementActivities = ReturnType<typeof createActivities>;
+
+const ownWorkflowId = (): string => Context.current().info.workflowExecution?.workflowId ?? '';
 
 async function asFailures<T>(body: () => Promise<T>): Promise<T> {
   try {

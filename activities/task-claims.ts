@@ -3,7 +3,8 @@ import { KdfNodeAttribute, KdfPhaseAttribute, KdfTaskIdAttribute, STARTING_PHASE
 
 /** Which KDF tasks running enablements hold: the durable side of `TaskIdTracker`. */
 export interface TaskClaims {
-  isClaimed(node: string, taskId: number): Promise<boolean>;
+  /** Whether a running enablement other than `exceptWorkflowId` holds `taskId` on `node`. */
+  isClaimed(node: string, taskId: number, exceptWorkflowId: string): Promise<boolean>;
   /** Running enablements on `node`, other than `exceptWorkflowId`, that may hold a task they have not recorded. */
   startsUnrecorded(node: string, exceptWorkflowId: string): Promise<number>;
 }
@@ -16,14 +17,16 @@ export function visibilityTaskClaims(client: Client): TaskClaims {
   const running = async (conditions: string): Promise<number> =>
     (await client.workflow.count(`${conditions} AND ExecutionStatus = "Running"`)).count;
   return {
-    async isClaimed(node, taskId) {
-      return (await running(`${onNode(node)} AND ${KdfTaskIdAttribute.name} = ${taskId}`)) > 0;
+    async isClaimed(node, taskId, exceptWorkflowId) {
+      const holding = `${onNode(node)} AND ${KdfTaskIdAttribute.name} = ${taskId}`;
+      return (await running(`${holding} AND ${notWorkflow(exceptWorkflowId)}`)) > 0;
     },
     async startsUnrecorded(node, exceptWorkflowId) {
       const starting = `${onNode(node)} AND ${KdfPhaseAttribute.name} = ${JSON.stringify(STARTING_PHASE)}`;
-      return running(`${starting} AND WorkflowId != ${JSON.stringify(exceptWorkflowId)}`);
+      return running(`${starting} AND ${notWorkflow(exceptWorkflowId)}`);
     },
   };
 }
 
 const onNode = (node: string): string => `${KdfNodeAttribute.name} = ${JSON.stringify(node)}`;
+const notWorkflow = (workflowId: string): string => `WorkflowId != ${JSON.stringify(workflowId)}`;

@@ -277,6 +277,37 @@ test('a task id that a restarted KDF gave to another ticker is not taken for thi
   expect(await handle.result()).toMatchObject({ outcome: 'enabled', taskId: progress.taskId });
 });
 
+test("a task id that a restarted KDF gave to another enablement's failing task is not taken for this one", async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
+  const readsEvery = (ms: number) => ({ initialIntervalMs: ms, maxIntervalMs: ms, backoffCoefficient: 1 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: readsEvery(4_000),
+  });
+  const { taskId } = await taskStarted(handle);
+  simulator.restart();
+  // another enablement's activation gets the same id from the restarted node, and fails before either reads it
+  const failing = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-port-in-use',
+    activationParams: { ...defaultActivation, listening_port: 9736 },
+    poll: readsEvery(8_000),
+  });
+  expect((await taskStarted(failing)).taskId).toBe(taskId);
+
+  const progress = await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.lastError?.type === 'KdfTaskLost' && p.taskId !== taskId,
+    30_000
+  );
+  simulator.finishTask(progress.taskId!, 'ok');
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled', taskId: progress.taskId });
+  const failure = await failureOf(failing.result());
+  expect(failure.type).toBe('Internal');
+});
+
 test('transient faults while polling are retried and the enablement still completes', async () => {
   const { id: node, simulator } = await stack.addNode({ phaseMs: 200 });
   simulator.injectFault({ kind: 'http502', method: STATUS, count: 1 });
