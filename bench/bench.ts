@@ -15,7 +15,7 @@ import { measureRun, type RunResult } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { round } from './summary.js';
 import { checkTargets, type TargetCheck } from './targets.js';
-import { buildWorker } from './worker-build.js';
+import { buildWorkflowBundle } from './workflow-bundle.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 import type { WorkloadSize } from './workload.js';
 
@@ -64,7 +64,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       client,
       temporalAddress,
       devServerPid: server?.pid,
-      worker: await buildWorker(workDir, onSpawn),
+      workflowBundle: await buildWorkflowBundle(workDir, onSpawn),
       workDir,
       path: options.path,
       push: options.push,

@@ -1,7 +1,7 @@
 /**
- * The benchmark's own child processes (compiler, workflow bundler, baseline script, worker), started with `node`
- * itself: TypeScript by `node --import tsx`, so the PID we hold is the process doing the work (the tsx CLI would
- * add a wrapper process that survives a kill).
+ * The benchmark's own child processes (workflow bundler, baseline script, worker): TypeScript run by
+ * `node --import tsx`, so the PID we hold is the process doing the work (the tsx CLI would add a wrapper process
+ * that survives a kill).
  *
  * @module
  */
@@ -14,30 +14,24 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Called with the PID of every process the benchmark starts (the smoke test records them for clean-up). */
 export type OnSpawn = (pid: number) => void;
 
-export interface ChildOptions {
+export interface TsxChildOptions {
   /** Added to an environment without the caller's `KDF_*` settings and `NODE_OPTIONS` (jest's flags). */
   env: Record<string, string>;
   stdio: StdioOptions;
   onSpawn: OnSpawn | undefined;
 }
 
-/** `node ...args` in the project root. */
-export function spawnNode(args: string[], options: ChildOptions): ChildProcess {
+export function spawnTsx(script: string, args: string[], options: TsxChildOptions): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   for (const key of Object.keys(env)) if (key.startsWith('KDF_')) delete env[key];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: PROJECT_ROOT,
     env: { ...env, ...options.env },
     stdio: options.stdio,
   });
-  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
   options.onSpawn?.(child.pid);
   return child;
-}
-
-/** A TypeScript file of this project, run by `node --import tsx`. */
-export function spawnTsx(script: string, args: string[], options: ChildOptions): ChildProcess {
-  return spawnNode(['--import', 'tsx', script, ...args], options);
 }
 
 /** Resolves with the exit code (null after a signal) once the child has exited. */

@@ -13,7 +13,6 @@ import { readProcessUsage } from './process-usage.js';
 import type { SimulatedNodes } from './simulated-nodes.js';
 import { round, summarize, type SideSummary } from './summary.js';
 import { runWorkload, type TemporalPath } from './temporal-paths.js';
-import type { BuiltWorker } from './worker-build.js';
 import { startWorkerProcess } from './worker-process.js';
 import type { Workload } from './workload.js';
 
@@ -22,7 +21,7 @@ export interface TemporalContext {
   temporalAddress: string;
   /** The dev server the benchmark started itself; absent with `--temporal-address`. */
   devServerPid: number | undefined;
-  worker: BuiltWorker;
+  workflowBundle: string;
   /** Where the worker's log goes. */
   workDir: string;
   path: TemporalPath;
@@ -56,7 +55,7 @@ export async function runTemporal(
     taskQueue,
     nodes: nodes.configs,
     eventStream,
-    worker: context.worker,
+    workflowBundle: context.workflowBundle,
     logFile: path.join(context.workDir, `worker-${workload.runId}.log`),
     onSpawn: context.onSpawn,
   });

@@ -1,7 +1,6 @@
 /**
- * The kdf-lightning worker as the benchmark runs it: compiled, with the prebuilt workflow bundle, as production
- * runs it (worker-build.ts), in its own process (so its CPU and memory can be read from /proc), with the tuning of
- * worker-tuning.ts.
+ * The kdf-lightning worker as the benchmark runs it: `worker/main.ts` in its own process (so its CPU and memory
+ * can be read from /proc), with the prebuilt workflow bundle of production and the tuning of worker-tuning.ts.
  *
  * @module
  */
@@ -10,9 +9,8 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KdfNodeConfig } from '../activities/index.js';
-import { spawnNode, terminate, type OnSpawn } from './child-process.js';
+import { spawnTsx, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage, type ProcessUsage } from './process-usage.js';
-import type { BuiltWorker } from './worker-build.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const READY_LINE = 'worker running';
@@ -25,7 +23,7 @@ export interface WorkerProcessOptions {
   nodes: KdfNodeConfig[];
   /** `eventStream: true` for every node of the nodes file: the worker follows their event streams (push side). */
   eventStream: boolean;
-  worker: BuiltWorker;
+  workflowBundle: string;
   /** The worker's output goes here. */
   logFile: string;
   onSpawn: OnSpawn | undefined;
@@ -41,14 +39,14 @@ export interface WorkerProcess {
 
 /** Starts the worker and resolves once it polls its task queue. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawnNode([options.worker.entry], {
+  const child = spawnTsx('worker/main.ts', [], {
     env: {
       ...BENCH_WORKER_TUNING,
       TEMPORAL_ADDRESS: options.temporalAddress,
       KDF_TASK_QUEUE: options.taskQueue,
       KDF_NODES_FILE: writeNodesFile(options.nodes, options.eventStream),
       [USERPASS_VARIABLE]: options.nodes[0]?.userpass ?? '',
-      KDF_WORKFLOW_BUNDLE: options.worker.workflowBundle,
+      KDF_WORKFLOW_BUNDLE: options.workflowBundle,
       KDF_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
