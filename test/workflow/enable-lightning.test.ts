@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createKdfClient } from '../../activities/kdf/index.js';
+import type { Fault } from '../../simulator/index.js';
 import {
   EnablementStack,
   TEST_USERPASS,
@@ -59,6 +60,20 @@ async function failureOf(promise: Promise<unknown>): Promise<{ type: string | un
 
 async function historyEvents(workflowId: string) {
   return (await stack.history(workflowId)).events ?? [];
+}
+
+/** tBTC-lightning enabled (fast polling) on a new node with `phaseMs` phases, through the `faults` injected first. */
+async function enabledDespite(phaseMs: number, ...faults: Fault[]) {
+  const { id: node, simulator } = await stack.addNode({ phaseMs });
+  for (const fault of faults) simulator.injectFault(fault);
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  return { handle, simulator };
 }
 
 /** The progress once the workflow knows its KDF task. */
@@ -219,15 +234,7 @@ test('a cancel that races completion reports the coin enabled, not cancelled', a
 });
 
 test('a lost init response does not start a second activation', async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
-  simulator.injectFault({ kind: 'drop-after-handling', method: INIT, count: 1 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
-  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  const { simulator } = await enabledDespite(50, { kind: 'drop-after-handling', method: INIT, count: 1 });
   expect(simulator.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);
 });
 
@@ -309,17 +316,12 @@ test("a task id that a restarted KDF gave to another enablement's failing task i
 });
 
 test('transient faults while polling are retried and the enablement still completes', async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 200 });
-  simulator.injectFault({ kind: 'http502', method: STATUS, count: 1 });
-  simulator.injectFault({ kind: 'reset', method: STATUS, count: 1 });
-  simulator.injectFault({ kind: 'latency', method: STATUS, latencyMs: 200, count: 3 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
-  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
+  const { handle, simulator } = await enabledDespite(
+    200,
+    { kind: 'http502', method: STATUS, count: 1 },
+    { kind: 'reset', method: STATUS, count: 1 },
+    { kind: 'latency', method: STATUS, latencyMs: 200, count: 3 }
+  );
   const progress = await handle.query(progressQuery);
   expect(progress.retries).toBe(2);
   expect(progress.lastError?.type).toBe('KdfTransportError');
@@ -327,15 +329,11 @@ test('transient faults while polling are retried and the enablement still comple
 });
 
 test('retries of the start are counted too', async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 100 });
-  simulator.injectFault({ kind: 'http503', method: 'get_enabled_coins', count: 2 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning',
-    activationParams: defaultActivation,
-    poll: fastPoll,
+  const { handle, simulator } = await enabledDespite(100, {
+    kind: 'http503',
+    method: 'get_enabled_coins',
+    count: 2,
   });
-  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
   expect((await handle.query(progressQuery)).retries).toBe(2);
   expect(simulator.stats().calls[INIT]).toBe(1);
 });
