@@ -141,7 +141,8 @@ export async function cancelEnablement(
 /**
  * The progress of an enablement. For a running one, the live view: the workflow's `progress` query merged with the
  * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}), and the retries of a pending start
- * ({@link mergePendingStart}); the query alone when that heartbeat is missing or unreadable. For a finished one, built from its report (the query needs a live run).
+ * ({@link mergePendingStart}); the query alone when that heartbeat is missing or unreadable. For a finished one,
+ * built from its report (the query needs a live run).
  */
 export async function getProgress(client: Client, node: string, ticker: string): Promise<EnablementProgress> {
   const handle = handleFor(client, node, ticker);

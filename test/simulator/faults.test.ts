@@ -1,4 +1,4 @@
-/** Run-time fault injection: each kind, the method filter, count, duration and probability, and what the stats record. */
+/** Run-time fault injection: each kind, the method filter, count, duration and probability, and the stats. */
 import { FaultError, startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { INIT, STATUS, USERPASS, activation, call, send, taskStatus, v2 } from './http.js';
 
