@@ -1,8 +1,7 @@
-import { setMaxListeners } from 'node:events';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 import {
-  LIGHTNING_PHASES,
+  COMPENSATE_ACTIVITY,
   POLL_ACTIVITY,
   START_ACTIVITY,
   type LightningActivationParams,
@@ -14,39 +13,35 @@ import {
   createKdfClient,
   failureTypeOf,
   KdfError,
+  KdfInvalidParamsError,
   KdfRpcError,
+  KdfTransportError,
   isRetryable,
   toApplicationFailure,
   type KdfClient,
-  type LightningTaskStatus,
 } from './kdf/index.js';
-import type { KdfEventStream, KdfEventStreams, PushedStatus } from './kdf/event-stream.js';
+import type { KdfEventStreams } from './kdf/event-stream.js';
 import type { NodeRegistry } from './nodes.js';
-import type { TaskClaims } from './task-claims.js';
-import { TaskIdTracker } from './task-tracker.js';
+import {
+  nextScheduledRead,
+  taskState,
+  waitWithHeartbeats,
+  wentBackwards,
+  type TaskError,
+  type TaskState,
+} from './poll.js';
 
-/** How many task ids above the highest one seen a retried init probes for the task a lost response started. */
-const ORPHAN_PROBE_WINDOW = 32;
-/** A probe that fails in transport is tried this many times before the init attempt gives up (and looks again later). */
-const PROBE_TRIES = 3;
-const PROBE_RETRY_MS = 500;
-/**
- * How long a retried init waits for an ambiguous probe to clear before it inits again anyway: KDF has no
- * lightning timeout, so a task nobody claims may never end. A duplicate init then loses to the first task
- * (`L2IsAlreadyActivated`, or `Address already in use` for the same port), as contract §3.6 describes.
- */
-const IN_DOUBT_MAX_MS = 60_000;
-/** How soon a retried init in doubt looks again (not the start's growing backoff: what blocks it clears in seconds). */
-const IN_DOUBT_RECHECK = '2 seconds';
-/** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
-const HEARTBEAT_SLICE_MS = 5_000;
+export type { ActivationResult, TaskError, TaskState } from './poll.js';
+
+/** Room left for the reply when an init attempt decides whether it may still send (see `initTask`). */
+const INIT_SEND_MARGIN_MS = 1_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const INIT_HEARTBEAT_MS = 1_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
   /** Event streams of the nodes that opt in; without them every node is polled only. */
   eventStreams?: KdfEventStreams;
-  /** Which task ids running enablements hold, across workers and restarts; in-memory knowledge only without it. */
-  claims?: TaskClaims;
 }
 
 export interface TaskRef {
@@ -54,30 +49,27 @@ export interface TaskRef {
   taskId: number;
 }
 
-export interface PreflightInput {
+export interface StartInput {
   node: string;
   ticker: string;
+  /** When given, preflight fails fast if this coin is not enabled on the node. */
   platformCoin?: string;
-}
-
-export interface StartInput extends PreflightInput {
   activationParams: LightningActivationParams;
 }
 
-export type StartResult = (
+export type StartResult =
   | {
       kind: 'started';
       taskId: number;
-      /** found the task a lost init response had started */
-      adopted: boolean;
-      /** ISO-8601 time init returned (or the lost task was found) */
+      /** ISO-8601 time init returned */
       startedAt: string;
     }
+  /** Preflight found the coin enabled, or init answered `L2IsAlreadyActivated` (whichever task registered it). */
   | { kind: 'already_enabled' }
-) & {
-  /** Attempt number of the activity that returned (1 = no retry). */
-  attempt: number;
-};
+  /** No init reached KDF (preflight failed, connection refused, no time left for a reply): safe to try again. */
+  | { kind: 'not_sent'; error: TaskError }
+  /** The request may have reached KDF and started a task whose id we will never learn (design.md G4). */
+  | { kind: 'in_doubt'; error: TaskError };
 
 export interface PollInput extends TaskRef {
   ticker: string;
@@ -89,25 +81,6 @@ export interface PollInput extends TaskRef {
   /** A phase the workflow does not know yet is reported (the poll returns) once it has lasted this long. */
   reportAfterMs: number;
 }
-
-export interface ActivationResult {
-  platformCoin: string;
-  address: string;
-  balance: { spendable: string; unspendable: string };
-}
-
-export interface TaskError {
-  type: string;
-  message: string;
-  data?: unknown;
-}
-
-export type TaskState =
-  | { kind: 'in_progress'; phase: string }
-  | { kind: 'ok'; result: ActivationResult }
-  | { kind: 'error'; error: TaskError }
-  /** KDF does not know the task id: it restarted, or the task was cancelled elsewhere. */
-  | { kind: 'lost' };
 
 export interface PollResult {
   /** Phases first seen during this poll, oldest first. */
@@ -122,23 +95,27 @@ export interface PollResult {
   lastError?: TaskError & { at: string };
 }
 
-export type CancelOutcome = 'cancelled' | 'finished' | 'not_found';
+export interface CompensateInput extends TaskRef {
+  ticker: string;
+}
 
-interface InitProgress {
-  /** The init request may have reached KDF; a retry must reconcile before sending another. */
-  sent: boolean;
-  highestSeenBefore: number | null;
-  /** When a retry first found the probe ambiguous (ms epoch). */
-  inDoubtSince?: number;
+/** What `task::enable_lightning::cancel` answered; `skipped` when the coin was enabled, so no cancel was sent. */
+export type CancelOutcome = 'cancelled' | 'finished' | 'not_found' | 'skipped';
+
+export interface CompensationResult {
+  cancel: CancelOutcome;
+  /** Whether `get_enabled_coins` listed the ticker after the cancel (before it, for `skipped`). */
+  enabled: boolean;
+  /** The task's state, when the cancel found it finished or was skipped. */
+  state?: TaskState;
 }
 
 /**
  * The KDF activities of an enablement. Every KDF failure leaves as an `ApplicationFailure` whose `type` is the
  * KDF `error_type` (or `KdfTransportError` / `KdfProtocolError`), retryable per the classification table.
  */
-export function createActivities({ nodes, eventStreams, claims }: ActivityDependencies) {
+export function createActivities({ nodes, eventStreams }: ActivityDependencies) {
   const clients = new Map<string, KdfClient>();
-  const tracker = new TaskIdTracker();
 
   function clientFor(node: string): KdfClient {
     let client = clients.get(node);
@@ -157,159 +134,108 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
     return client;
   }
 
-  async function enabledCoins(node: string): Promise<string[]> {
-    return clientFor(node).enabledCoins({ signal: Context.current().cancellationSignal });
-  }
+  const enabledCoins = (node: string): Promise<string[]> =>
+    clientFor(node).enabledCoins({ signal: Context.current().cancellationSignal });
 
-  /** The task's state; a finished task is forgotten by this read unless `keep` (KDF's default forgets). */
-  async function readStatus(node: string, taskId: number, keep = false): Promise<TaskState> {
-    let state: TaskState;
+  /** The task's state. Never forgets a finished task: its state reaches history only when the activity completes. */
+  async function readStatus(node: string, taskId: number): Promise<TaskState> {
     try {
-      const status = await clientFor(node).lightningStatus(taskId, {
-        signal: Context.current().cancellationSignal,
-        forgetIfFinished: !keep,
-      });
-      tracker.saw(node, taskId);
-      state = taskState(status);
+      return taskState(await clientFor(node).lightningStatus(taskId, { signal: Context.current().cancellationSignal }));
     } catch (error) {
-      if (!(error instanceof KdfRpcError && error.errorType === 'NoSuchTask')) throw error;
-      state = { kind: 'lost' };
-    }
-    // a task KDF no longer has is nobody's: a restarted KDF may give its id to a new task a probe must not skip
-    if (state.kind === 'lost' || (state.kind !== 'in_progress' && !keep)) tracker.release(node, taskId);
-    return state;
-  }
-
-  /** A status read for a probe: transport trouble is tried again here, so one lost reply does not end the search. */
-  async function probe(node: string, taskId: number): Promise<TaskState> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await readStatus(node, taskId, true);
-      } catch (error) {
-        if (attempt >= PROBE_TRIES || !(error instanceof KdfError) || !isRetryable(error)) throw error;
-        await Context.current().sleep(PROBE_RETRY_MS);
-      }
+      if (error instanceof KdfRpcError && error.errorType === 'NoSuchTask') return { kind: 'lost' };
+      throw error;
     }
   }
 
   /**
-   * The task a lost init started, among the tasks just above the ids seen before that init that no running
-   * enablement holds and that are running or failed (one that ended Ok enabled its coin: preflight sees that).
-   * Null means "init again": there is none (the init never reached KDF), or only failed tasks of unknown owners
-   * (if one was this init's, a new init fails the same way). While running candidates leave it open which is this
-   * init's, or an enablement on the node has not recorded its task yet, the attempt fails (retryable) to look
-   * again later, when they are claimed or finished: adopting another ticker's task would report it as this one's.
+   * An `Ok`, unless the id now belongs to another task: a restarted KDF numbers tasks from 0 again, so a task that
+   * finished unread can be replaced under its id by another ticker's. KDF registers the coin before the task turns
+   * Ok (contract §2.5), so the coin listed settles it. When it is not listed, the Ok is doubted only if the same
+   * process, asked again, still knows the id: a restart right after the read (the task gone, the coin with it)
+   * leaves the Ok KDF reported, and so does a node that stops answering.
    */
-  async function findOrphanTask(node: string, ticker: string, progress: InitProgress): Promise<number | null> {
-    // Asked before the claims: an enablement that records its task after this answer is seen by the claim checks.
-    const self = ownWorkflowId();
-    const unrecorded = (await claims?.startsUnrecorded(node, self)) ?? 0;
-    const first = (progress.highestSeenBefore ?? -1) + 1;
-    // A candidate: unclaimed, and running (or failed, when above the mark, where only tasks after it can be).
-    const candidate = async (taskId: number, acceptFailed: boolean): Promise<'running' | 'failed' | null> => {
-      if (tracker.isClaimed(node, taskId)) return null;
-      const { kind } = await probe(node, taskId);
-      if (kind !== 'in_progress' && !(acceptFailed && kind === 'error')) return null;
-      // its own claim is of a task KDF lost: a restarted KDF may have given that id to the task this init started
-      if (await claims?.isClaimed(node, taskId, self)) return null;
-      return kind === 'error' ? 'failed' : 'running';
-    };
-    // Below the mark: ids seen after the lost init (when its heartbeat did not get out, the mark is from later),
-    // and a KDF that restarted since numbers from 0 again. Old failed tasks may linger unread there.
-    const below = new Set<number>();
-    for (let offset = 1; offset <= ORPHAN_PROBE_WINDOW; offset++) {
-      if (first - offset >= 0) below.add(first - offset);
-      if (offset - 1 < first) below.add(offset - 1);
+  async function confirmOk(node: string, ticker: string, taskId: number, ok: TaskState): Promise<TaskState> {
+    try {
+      if ((await enabledCoins(node)).includes(ticker)) return ok;
+      if ((await readStatus(node, taskId)).kind === 'lost') return ok;
+    } catch {
+      return ok;
     }
-    const probes = [
-      ...Array.from({ length: ORPHAN_PROBE_WINDOW }, (_, index) => ({ taskId: first + index, acceptFailed: true })),
-      ...[...below].map((taskId) => ({ taskId, acceptFailed: false })),
-    ];
-    // all at once (the node's client bounds its concurrent requests): a slow or lost reply costs one timeout.
-    // Each request in flight or waiting for a slot listens on the activity's cancellation signal.
-    setMaxListeners(2 * probes.length + 10, Context.current().cancellationSignal);
-    const found = await Promise.all(probes.map(({ taskId, acceptFailed }) => candidate(taskId, acceptFailed)));
-    const running = probes.filter((_, index) => found[index] === 'running').map(({ taskId }) => taskId);
-    const failed = probes.filter((_, index) => found[index] === 'failed').map(({ taskId }) => taskId);
-    const candidates = [...running, ...failed];
-    if (candidates.length === 0) return null;
-    if (candidates.length === 1 && unrecorded === 0) return candidates[0] as number;
-    if (running.length === 0) return null;
-    const inDoubtSince = progress.inDoubtSince ?? Date.now();
-    if (Date.now() - inDoubtSince > IN_DOUBT_MAX_MS) {
-      log.warn('a lost init stayed ambiguous; starting the activation again', { node, ticker, candidates });
-      return null;
-    }
-    Context.current().heartbeat({ ...progress, inDoubtSince } satisfies InitProgress);
-    throw ApplicationFailure.create({
-      type: 'KdfInitInDoubt',
-      message:
-        `a lost init of ${ticker} may have started any of tasks ${candidates.join(', ')} on node ${node}` +
-        ` (${unrecorded} other enablement(s) there have not recorded their task yet); looking again later`,
-      details: [{ candidates, unrecorded }],
-      nextRetryDelay: IN_DOUBT_RECHECK,
-    });
+    log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker, taskId });
+    return { kind: 'lost' };
   }
 
   return {
-    /** Node reachable; ticker already enabled (then no init is needed); platform coin enabled if named. */
-    async preflight(input: PreflightInput): Promise<{ alreadyEnabled: boolean }> {
-      return asFailures(async () => ({ alreadyEnabled: await checkPreflight(input) }));
-    },
-
     /**
-     * Preflight, then `task::enable_lightning::init` at most once per enablement: a retry after a lost response
-     * first looks for the coin (enabled since) and for the task that response would have named.
+     * Preflight, then one `task::enable_lightning::init`, never retried here or by Temporal (the workflow runs this
+     * with one attempt): only the workflow knows whether an earlier init is in doubt. Preflight: the ticker already
+     * enabled needs no init; a named platform coin that is not enabled fails at once. A KDF error reply to init
+     * means no task was started and fails non-retryably with KDF's type; every other failure is reported as
+     * `not_sent` or `in_doubt`. An attempt sends only while its start-to-close leaves room for the reply, so an
+     * attempt Temporal has given up on (a slow worker) does not start a task after the workflow moved on.
      */
-    async [START_ACTIVITY]({ activationParams, ...preflight }: StartInput): Promise<StartResult> {
-      const { attempt } = Context.current().info;
+    async [START_ACTIVITY]({ node, ticker, platformCoin, activationParams }: StartInput): Promise<StartResult> {
+      const { info } = Context.current();
+      const enteredAt = Date.now();
       return asFailures(async (): Promise<StartResult> => {
-        const { node, ticker } = preflight;
-        const previous = Context.current().info.heartbeatDetails as InitProgress | undefined;
+        const client = clientFor(node);
+        let coins: string[];
         try {
-          if (await checkPreflight(preflight)) return { kind: 'already_enabled', attempt };
+          coins = await enabledCoins(node);
         } catch (error) {
-          // an attempt that fails here sent no init; its failure carries this, so the retry is not in doubt
-          if (!previous) Context.current().heartbeat({ sent: false, highestSeenBefore: null } satisfies InitProgress);
-          throw error;
+          if (!(error instanceof KdfError) || !isRetryable(error)) throw error;
+          return { kind: 'not_sent', error: { type: failureTypeOf(error), message: error.message } };
         }
-        // a worker killed just after sending init may not have got its heartbeat out: a retry without one is in doubt
-        if (previous?.sent || (previous === undefined && attempt > 1)) {
-          const seen = previous ?? { sent: true, highestSeenBefore: tracker.highestSeen(node) };
-          const orphan = await findOrphanTask(node, ticker, seen);
-          if (orphan !== null) {
-            tracker.claim(node, orphan);
-            log.info('adopted the task started by a lost init response', { node, ticker, taskId: orphan });
-            return { kind: 'started', taskId: orphan, adopted: true, startedAt: new Date().toISOString(), attempt };
-          }
+        if (coins.includes(ticker)) return { kind: 'already_enabled' };
+        if (platformCoin !== undefined && !coins.includes(platformCoin)) {
+          throw ApplicationFailure.create({
+            type: 'PlatformCoinIsNotActivated',
+            message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
+            nonRetryable: true,
+            details: [{ platformCoin, enabledCoins: coins }],
+          });
         }
-        // a restarted worker knows no ids yet: keep what the crashed attempt had seen
-        const highestSeen = Math.max(tracker.highestSeen(node) ?? -1, previous?.highestSeenBefore ?? -1);
-        const progress: InitProgress = { sent: true, highestSeenBefore: highestSeen < 0 ? null : highestSeen };
-        Context.current().heartbeat(progress);
+        const requestTimeoutMs = nodes.get(node)?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+        const sendBy = enteredAt + info.startToCloseTimeoutMs - requestTimeoutMs - INIT_SEND_MARGIN_MS;
+        if (Date.now() > sendBy) {
+          const message = `no time left in this attempt to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
+          return { kind: 'not_sent', error: { type: 'InitAttemptTooLate', message } };
+        }
+        const stream = eventStreams?.for(node);
+        // a worker that dies with init on the wire is noticed at the heartbeat timeout, not at start-to-close
+        const heartbeats = setInterval(() => Context.current().heartbeat(), INIT_HEARTBEAT_MS);
         try {
-          const stream = eventStreams?.for(node);
-          const { task_id: taskId } = await clientFor(node).initLightning(
-            { ticker, activation_params: activationParams, ...(stream && { client_id: stream.clientId }) },
-            { signal: Context.current().cancellationSignal }
-          );
-          tracker.claim(node, taskId);
-          return { kind: 'started', taskId, adopted: false, startedAt: new Date().toISOString(), attempt };
+          // not the activity's cancellation signal: an init on the wire is awaited, so that its task id is learned
+          const { task_id: taskId } = await client.initLightning({
+            ticker,
+            activation_params: activationParams,
+            ...(stream && { client_id: stream.clientId }),
+          });
+          return { kind: 'started', taskId, startedAt: new Date().toISOString() };
         } catch (error) {
           if (error instanceof KdfRpcError && error.errorType === 'L2IsAlreadyActivated') {
-            return { kind: 'already_enabled', attempt };
+            return { kind: 'already_enabled' };
           }
-          throw error;
+          if (error instanceof KdfRpcError || error instanceof KdfInvalidParamsError) {
+            // KDF refused the request (or we could not build it): no task exists; the same request fails again
+            throw toApplicationFailure(error, { nonRetryable: true });
+          }
+          if (!(error instanceof KdfError)) throw error;
+          const failure = { type: failureTypeOf(error), message: error.message };
+          const refused = error instanceof KdfTransportError && error.code === 'ECONNREFUSED';
+          return refused ? { kind: 'not_sent', error: failure } : { kind: 'in_doubt', error: failure };
+        } finally {
+          clearInterval(heartbeats);
         }
       });
     },
 
     /**
-     * Follows the task until it finishes (the read that sees it finished forgets it, as KDF's default does), or
-     * until a phase the workflow does not know has lasted `reportAfterMs`. Status is read after each wait of the
-     * backoff schedule; with a healthy event stream, pushed phases are taken as they come and only a finish is
-     * confirmed with a read. Heartbeats carry what was seen (the live view, see `PollHeartbeat`), so a retry
-     * after a worker crash resumes where the crashed attempt stopped.
+     * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
+     * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken
+     * as they come and only a finish is confirmed with a read. Heartbeats carry what was seen (the live view, see
+     * `PollHeartbeat`), so a retry after a worker crash resumes where the crashed attempt stopped. Returns at once
+     * after the read that saw the task finish: nothing may come between KDF's answer and the activity's result.
      */
     async [POLL_ACTIVITY]({
       node,
@@ -363,7 +289,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
           for (const event of pushed) {
             const state = event.status && taskState(event.status);
             if (state?.kind === 'in_progress') record(state.phase, event.at, 'push');
-            else confirm = true; // a finish (or an unreadable frame) is confirmed by a read, which also forgets it
+            else confirm = true; // a finish (or an unreadable frame) is confirmed by a read
           }
           if (confirm) {
             progress.polls += 1;
@@ -372,7 +298,7 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
             if (state.kind !== 'in_progress') {
               recordDetection(source);
               stream?.forget(taskId);
-              return finish(await ownState(node, ticker, taskId, state));
+              return finish(state.kind === 'ok' ? await confirmOk(node, ticker, taskId, state) : state);
             }
             // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
             if (wentBackwards(progress.phase, state.phase)) return finish({ kind: 'lost' });
@@ -391,70 +317,35 @@ export function createActivities({ nodes, eventStreams, claims }: ActivityDepend
       }
     },
 
-    /** The state of a task that is known to have finished; reading it forgets it. */
-    async readFinishedTask({ node, taskId }: TaskRef): Promise<TaskState> {
-      return asFailures(() => readStatus(node, taskId));
-    },
-
-    /** `task::enable_lightning::cancel`, reconciled: a task that already ended is `finished`, an unknown one `not_found`. */
-    async cancelTask({ node, taskId }: TaskRef): Promise<CancelOutcome> {
-      return asFailures(async () => {
+    /**
+     * Compensation: cancels the task unless the coin is enabled (KDF's cancel hook would remove the coin whichever
+     * task registered it), then reads `get_enabled_coins` again, which decides the outcome (design.md G2, G3).
+     * Idempotent: a retry after a cancel that went through finds the task gone (`not_found`).
+     */
+    async [COMPENSATE_ACTIVITY]({ node, ticker, taskId }: CompensateInput): Promise<CompensationResult> {
+      return asFailures(async (): Promise<CompensationResult> => {
+        if ((await enabledCoins(node)).includes(ticker)) {
+          // this task may be the one that registered it: its result, when it has one, goes into the report
+          return { cancel: 'skipped', enabled: true, state: await readStatus(node, taskId) };
+        }
+        let cancel: CancelOutcome = 'cancelled';
         try {
           await clientFor(node).cancelLightning(taskId, { signal: Context.current().cancellationSignal });
-          return 'cancelled';
         } catch (error) {
-          if (error instanceof KdfRpcError && error.errorType === 'TaskFinished') return 'finished';
-          if (error instanceof KdfRpcError && error.errorType === 'NoSuchTask') return 'not_found';
-          throw error;
-        } finally {
-          tracker.release(node, taskId);
+          if (!(error instanceof KdfRpcError)) throw error;
+          if (error.errorType === 'TaskFinished') cancel = 'finished';
+          else if (error.errorType === 'NoSuchTask') cancel = 'not_found';
+          else throw error;
         }
+        const state = cancel === 'finished' ? await readStatus(node, taskId) : undefined;
+        const enabled = (await enabledCoins(node)).includes(ticker);
+        return { cancel, enabled, ...(state && { state }) };
       });
     },
   };
-
-  /**
-   * The finished state, or `lost` when the id was reused by a restarted KDF for another enablement's task (KDF
-   * numbers tasks from 0 again, and a task that finished unread is gone with the restart). A task that ended Ok
-   * registered its coin first (contract §4), so `ticker` not enabled means another ticker's task. An Error says
-   * nothing of its ticker, but another running enablement holding the same id does: KDF never gives one id to two
-   * tasks in one life, so the id was reused after this enablement's task was gone.
-   */
-  async function ownState(node: string, ticker: string, taskId: number, state: TaskState): Promise<TaskState> {
-    if (state.kind === 'ok' && !(await enabledCoins(node)).includes(ticker)) {
-      log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker, taskId });
-      return { kind: 'lost' };
-    }
-    if (state.kind === 'error' && (await claims?.isClaimed(node, taskId, ownWorkflowId()))) {
-      log.warn('a failed task id is also held by another enablement: KDF restarted and reused it', {
-        node,
-        ticker,
-        taskId,
-      });
-      return { kind: 'lost' };
-    }
-    return state;
-  }
-
-  /** True when `ticker` is already enabled; fails (non-retryable) when the named platform coin is not. */
-  async function checkPreflight({ node, ticker, platformCoin }: PreflightInput): Promise<boolean> {
-    const coins = await enabledCoins(node);
-    if (coins.includes(ticker)) return true;
-    if (platformCoin !== undefined && !coins.includes(platformCoin)) {
-      throw ApplicationFailure.create({
-        type: 'PlatformCoinIsNotActivated',
-        message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
-        nonRetryable: true,
-        details: [{ platformCoin, enabledCoins: coins }],
-      });
-    }
-    return false;
-  }
 }
 
 export type EnablementActivities = ReturnType<typeof createActivities>;
-
-const ownWorkflowId = (): string => Context.current().info.workflowExecution?.workflowId ?? '';
 
 async function asFailures<T>(body: () => Promise<T>): Promise<T> {
   try {
@@ -462,79 +353,6 @@ async function asFailures<T>(body: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toApplicationFailure(error);
   }
-}
-
-function taskState(status: LightningTaskStatus): TaskState {
-  switch (status.status) {
-    case 'InProgress':
-      return { kind: 'in_progress', phase: status.details };
-    case 'UserActionRequired':
-      return { kind: 'in_progress', phase: `UserActionRequired:${status.details}` };
-    case 'Ok':
-      return {
-        kind: 'ok',
-        result: {
-          platformCoin: status.details.platform_coin,
-          address: status.details.address,
-          balance: { spendable: status.details.balance.spendable, unspendable: status.details.balance.unspendable },
-        },
-      };
-    case 'Error':
-      return {
-        kind: 'error',
-        error: {
-          type: status.details.error_type,
-          message: status.details.error,
-          ...(status.details.error_data !== undefined && { data: status.details.error_data }),
-        },
-      };
-  }
-}
-
-/**
- * Waits `ms`, heartbeating every few seconds, or less when the task's event stream pushes transitions after
- * `afterSeq`; resolves with them, or with none when the time ran out.
- */
-async function waitWithHeartbeats(
-  ms: number,
-  details: PollHeartbeat,
-  stream: KdfEventStream | undefined,
-  taskId: number,
-  afterSeq: number
-): Promise<PushedStatus[]> {
-  const context = Context.current();
-  const until = Date.now() + ms;
-  for (let left = ms; left > 0; left = until - Date.now()) {
-    const slice = Math.min(left, HEARTBEAT_SLICE_MS);
-    if (stream) {
-      const pushed = await stream.waitForEvents(taskId, afterSeq, slice, context.cancellationSignal);
-      if (pushed.length > 0) return pushed;
-      if (context.cancellationSignal.aborted) await context.cancelled;
-    } else {
-      await context.sleep(slice);
-    }
-    // not at the end of the wait: the read that follows heartbeats what it saw, and the SDK sends the first
-    // heartbeat at once but later ones at most every 0.8 × heartbeatTimeout, so the first should carry a phase
-    if (until > Date.now()) context.heartbeat(details);
-  }
-  return [];
-}
-
-/** Whether `next` comes before `previous` in KDF's phase order (phases outside it never go backwards). */
-function wentBackwards(previous: string | null, next: string): boolean {
-  const order: readonly string[] = LIGHTNING_PHASES;
-  const [before, after] = [order.indexOf(previous ?? ''), order.indexOf(next)];
-  return before >= 0 && after >= 0 && after < before;
-}
-
-/** The first read of the backoff schedule (initial interval after `startMs`, growing, capped) still ahead. */
-export function nextScheduledRead(startMs: number, policy: PollPolicy, now = Date.now()): number {
-  let at = startMs + policy.initialIntervalMs;
-  for (let intervalMs = policy.initialIntervalMs; at <= now;) {
-    intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
-    at += intervalMs;
-  }
-  return at;
 }
 
 type DetectionSource = 'push' | 'poll';

@@ -3,10 +3,11 @@ export type {
   ActivationResult,
   ActivityDependencies,
   CancelOutcome,
+  CompensateInput,
+  CompensationResult,
   EnablementActivities,
   PollInput,
   PollResult,
-  PreflightInput,
   StartInput,
   StartResult,
   TaskError,
@@ -14,8 +15,6 @@ export type {
   TaskState,
 } from './enablement.js';
 export type { KdfNodeConfig, NodeRegistry } from './nodes.js';
-export { visibilityTaskClaims } from './task-claims.js';
-export type { TaskClaims } from './task-claims.js';
 export { createFleetActivities } from './fleet.js';
 export type { FleetActivities, FleetActivityDependencies } from './fleet.js';
 export { KdfEventStreams } from './kdf/index.js';

@@ -17,6 +17,7 @@ import {
   Outcome,
   progressQuery,
   REPORT_MEMO_KEY,
+  STARTING_PHASE,
 } from '../workflows/api.js';
 import type { CancelRequest, EnableLightningInput, EnablementProgress, EnablementReport } from '../workflows/api.js';
 import { taskQueueFromEnv } from './connection.js';
@@ -65,6 +66,7 @@ export async function startEnablement(
     typedSearchAttributes: [
       { key: KdfNodeAttribute, value: valid.node },
       { key: KdfTickerAttribute, value: valid.ticker },
+      { key: KdfPhaseAttribute, value: STARTING_PHASE },
     ],
     staticSummary: `Enable Lightning ${valid.ticker} on KDF node ${valid.node}`,
     staticDetails: staticDetails(valid),

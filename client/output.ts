@@ -81,7 +81,13 @@ export function reportDetails(workflowId: string, report: EnablementReport): str
     const error = report.compensation.error
       ? ` (${report.compensation.error.type}: ${report.compensation.error.message})`
       : '';
-    lines.push(`kdf cancel ${report.compensation.result}${error}`);
+    const goesOn = report.compensation.workflowId ? `; still trying in workflow ${report.compensation.workflowId}` : '';
+    lines.push(`kdf cancel ${report.compensation.result}${error}${goesOn}`);
+  }
+  if (report.initsInDoubt) {
+    lines.push(
+      `in doubt   ${report.initsInDoubt} init(s) got no reply; a task one started ends by itself (docs/guarantees.md)`
+    );
   }
   if (report.phases.length > 0) {
     lines.push('phases');

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { HandlingFaults } from './faults.js';
 import { PUBLIC_METHODS } from './kdf-constants.js';
 import { LEGACY_METHODS, V2_METHODS } from './methods.js';
 import { DispatcherError, MmError, errorEnvelope, okEnvelope, type RequestId } from './mm-error.js';
@@ -16,6 +17,8 @@ export interface DispatchContext {
   readonly userpass: string;
   /** The caller's address as the socket reports it. */
   readonly clientIp: string;
+  /** What injected faults change in the handling. */
+  readonly faults: HandlingFaults;
 }
 
 /** Only these keys, `id` a non-negative integer (§1.2). */
@@ -63,8 +66,13 @@ function refusal(method: unknown, userpass: unknown, context: DispatchContext): 
 function dispatchLegacy(request: Record<string, unknown>, context: DispatchContext): Reply {
   const denied = refusal(request['method'], request['userpass'], context);
   if (denied !== undefined) return legacyError(LEGACY_FAILURE_PREFIX + legacyText(denied));
-  const method = LEGACY_METHODS.get(request['method'] as string);
+  const method = lookUp(LEGACY_METHODS, request['method'] as string, context);
   return method === undefined ? dispatchV2({ ...request, mmrpc: '2.0' }, context) : method(context.node, request);
+}
+
+/** A method the node has, unless a fault makes it lack it. */
+function lookUp<M>(methods: ReadonlyMap<string, M>, name: string, context: DispatchContext): M | undefined {
+  return context.faults.lacks(name) ? undefined : methods.get(name);
 }
 
 function legacyText(error: MmError): string {
@@ -82,9 +90,9 @@ function dispatchV2(request: Record<string, unknown>, context: DispatchContext):
     id = envelope.id ?? null;
     const denied = refusal(envelope.method, envelope.userpass, context);
     if (denied !== undefined) throw denied;
-    const method = V2_METHODS.get(envelope.method);
+    const method = lookUp(V2_METHODS, envelope.method, context);
     if (method === undefined) throw DispatcherError.noSuchMethod();
-    return reply(okEnvelope(method(context.node, envelope.params), id));
+    return reply(okEnvelope(method(context.node, envelope.params, context.faults), id));
   } catch (error) {
     if (error instanceof MmError) return reply(errorEnvelope(error, id), error.httpStatus);
     throw error;

@@ -29,6 +29,9 @@ export const ADDRESS_IN_USE_PATH = 'init_l2.lightning_activation.ln_p2p';
 /** `<crate version>_<git hash>` and build time of the KDF build the contract was read from (§2.7). */
 export const KDF_VERSION = { result: '2.5.1-beta_a9fbf6096', datetime: '2025-07-28T17:10:33.123456+00:00' } as const;
 
+/** The only method a `complete-on-cancel` fault applies to. */
+export const CANCEL_LIGHTNING_TASK = 'task::enable_lightning::cancel';
+
 /** Methods callable without a userpass (the ones this simulator implements). */
 export const PUBLIC_METHODS: ReadonlySet<string> = new Set(['version']);
 

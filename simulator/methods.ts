@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { KDF_VERSION } from './kdf-constants.js';
+import type { HandlingFaults } from './faults.js';
+import { CANCEL_LIGHTNING_TASK, KDF_VERSION } from './kdf-constants.js';
 import { DispatcherError } from './mm-error.js';
 import type { KdfNode } from './node.js';
 import { legacyError, reply, type Reply } from './reply.js';
@@ -17,11 +18,11 @@ import {
 import { decodeOr, type Decoder } from './serde.js';
 
 /** Decodes `params` and returns the `result`; throws an `MmError` for an error reply. */
-export type V2Method = (node: KdfNode, params: unknown) => unknown;
+export type V2Method = (node: KdfNode, params: unknown, faults: HandlingFaults) => unknown;
 
 /** A params struct that fails to decode is the dispatcher's `InvalidRequest` (§1.4, step 6). */
-function v2<P>(decode: Decoder<P>, handle: (node: KdfNode, params: P) => unknown): V2Method {
-  return (node, raw) => handle(node, decodeOr(decode, raw, DispatcherError.invalidRequest));
+function v2<P>(decode: Decoder<P>, handle: (node: KdfNode, params: P, faults: HandlingFaults) => unknown): V2Method {
+  return (node, raw, faults) => handle(node, decodeOr(decode, raw, DispatcherError.invalidRequest), faults);
 }
 
 export const V2_METHODS: ReadonlyMap<string, V2Method> = new Map([
@@ -30,7 +31,10 @@ export const V2_METHODS: ReadonlyMap<string, V2Method> = new Map([
     'task::enable_lightning::status',
     v2(TaskStatusRequest, (node, params) => node.taskStatus(params.task_id, params.forget_if_finished)),
   ],
-  ['task::enable_lightning::cancel', v2(CancelTaskRequest, (node, params) => node.cancelTask(params.task_id))],
+  [
+    CANCEL_LIGHTNING_TASK,
+    v2(CancelTaskRequest, (node, params, faults) => node.cancelTask(params.task_id, faults.completionBeatsCancel)),
+  ],
   ['task::enable_lightning::user_action', v2(UserActionRequest, (node, params) => node.userAction(params.task_id))],
   [
     'get_enabled_coins',

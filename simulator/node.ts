@@ -140,16 +140,21 @@ export class KdfNode {
 
   /**
    * `task::enable_lightning::cancel` (§2.3, §3.4). KDF's short `Cancelling` state is not reproduced: the task is
-   * gone at once, and a cancel always beats a completion due in the same instant.
+   * gone at once, and a cancel beats a completion due in the same instant, unless `completionWins`: then the answer
+   * is the same but the task completes now, as `finishTask` would, which is the race of §3.4.
    */
-  cancelTask(taskId: number): 'success' {
+  cancelTask(taskId: number, completionWins = false): 'success' {
     const now = this.advance();
     const task = this.#tasks.get(taskId);
     if (task === undefined) throw noSuchTask(taskId, 404, 'init_l2.manager');
     if (task.finished) throw new MmError('TaskFinished', 409, 'Task is finished already', 'init_l2.manager', taskId);
-    this.#tasks.delete(taskId);
-    this.counters.cancelledTasks++;
-    this.#end(task, TaskState.Cancelled, task.phase(now));
+    if (completionWins) {
+      this.#complete(task, task.phase(now));
+    } else {
+      this.#tasks.delete(taskId);
+      this.counters.cancelledTasks++;
+      this.#end(task, TaskState.Cancelled, task.phase(now));
+    }
     return 'success';
   }
 
@@ -169,9 +174,7 @@ export class KdfNode {
     if (task === undefined || task.state !== TaskState.InProgress) {
       throw new TaskNotRunningError(`task ${taskId} is not running`);
     }
-    const phase = task.phase(now);
-    if ((outcome ?? (task.plan.outcome === 'error' ? 'error' : 'ok')) === 'ok') this.#succeed(task, phase);
-    else this.#fail(task, phase, task.plan.forcedError);
+    this.#complete(task, task.phase(now), outcome);
   }
 
   /** Legacy `disable_coin` (§2.6): dependents passivize a platform unless `force`, which removes them too. */
@@ -258,11 +261,18 @@ export class KdfNode {
     task.registered = true;
   }
 
+  /** Ends a running task now with `outcome`; by default the plan's own, Ok for a hanging one. */
+  #complete(task: ActivationTask, phase: LightningPhase, outcome?: 'ok' | 'error'): void {
+    if ((outcome ?? (task.plan.outcome === 'error' ? 'error' : 'ok')) === 'ok') this.#succeed(task, phase);
+    else this.#fail(task, phase, task.plan.forcedError);
+  }
+
   #succeed(task: ActivationTask, phase: LightningPhase): void {
     if (!task.registered) this.#register(task, phase);
     if (task.state !== TaskState.InProgress) return;
     const details = { platform_coin: task.platform, address: this.#addressOf(task.ticker), balance: task.plan.balance };
     this.#end(task, TaskState.Ok, phase, { status: 'Ok', details });
+    this.counters.okTasksByTicker.add(task.ticker);
   }
 
   #fail(task: ActivationTask, phase: LightningPhase, error: ErrorObject): void {

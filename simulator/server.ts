@@ -7,6 +7,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { handleAdmin } from './admin.js';
+import { handlingFaults, type Exchange } from './faults.js';
 import { readBody, sendJson, sendText } from './http-io.js';
 import { CORS_ORIGIN } from './kdf-constants.js';
 import type { Simulator } from './simulator.js';
@@ -55,13 +56,13 @@ async function handle(
   } catch (error) {
     parseError = (error as Error).message;
   }
-  const { latencyMs, action } = simulator.faults.decide(methodsOf(body));
+  const { latencyMs, fault } = simulator.faults.decide(methodsOf(body));
   if (latencyMs > 0) await delay(latencyMs, undefined, { signal: stopping });
-  switch (action) {
+  switch (fault?.kind) {
     case 'http500':
     case 'http502':
     case 'http503': {
-      const status = Number(action.slice(4));
+      const status = Number(fault.kind.slice(4));
       return sendRpc(response, status, { error: `kdf-sim: injected HTTP ${status}` });
     }
     case 'reset':
@@ -71,19 +72,24 @@ async function handle(
 
   const reply =
     parseError === undefined
-      ? simulator.dispatch(body, request.socket.remoteAddress ?? '')
+      ? simulator.dispatch(body, request.socket.remoteAddress ?? '', handlingFaults(fault))
       : { status: 500, body: { error: `${RPC_PREFIX}${parseError}` } };
-  if (action === 'drop-after-handling') {
+  if (fault?.kind === 'drop-after-handling') {
     request.socket.destroy();
     return;
+  }
+  if (fault?.kind === 'slow-reply') {
+    await delay(fault.latencyMs ?? 0, undefined, { signal: stopping });
+    if (response.destroyed) return; // the client left: the reply is lost
   }
   const payload = JSON.stringify(reply.body);
   sendText(
     response,
     reply.status,
-    action === 'malformed' ? payload.slice(0, Math.ceil(payload.length / 2)) : payload,
+    fault?.kind === 'malformed' ? payload.slice(0, Math.ceil(payload.length / 2)) : payload,
     CORS
   );
+  if (simulator.faults.restartsAfterReply(exchangesOf(body, reply.body))) simulator.restart();
 }
 
 /** RPC replies carry the CORS origin and no `Content-Type` (contract §1.1). */
@@ -91,11 +97,22 @@ function sendRpc(response: ServerResponse, status: number, body: unknown): void 
   sendText(response, status, JSON.stringify(body), CORS);
 }
 
+/** A batch's elements; any other body is one request. */
+const requestsOf = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body]);
+
+function methodOf(request: unknown): string | undefined {
+  const method = (request as { method?: unknown } | null)?.method;
+  return typeof method === 'string' ? method : undefined;
+}
+
 /** The methods a body calls, for the faults' method filter. */
-function methodsOf(body: unknown): string[] {
-  const requests: unknown[] = Array.isArray(body) ? body : [body];
-  return requests.flatMap((element) => {
-    const method = (element as { method?: unknown } | null)?.method;
-    return typeof method === 'string' ? [method] : [];
+const methodsOf = (body: unknown): string[] => requestsOf(body).flatMap((request) => methodOf(request) ?? []);
+
+/** Each request of a body with its reply (a batch's replies come in the same order). */
+function exchangesOf(body: unknown, replyBody: unknown): Exchange[] {
+  const replies = requestsOf(replyBody);
+  return requestsOf(body).map((request, index) => {
+    const status = (replies[index] as { result?: { status?: unknown } } | null | undefined)?.result?.status;
+    return { method: methodOf(request), resultStatus: typeof status === 'string' ? status : undefined };
   });
 }

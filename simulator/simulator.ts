@@ -9,7 +9,7 @@ import { planActivation } from './activation.js';
 import { deriveAddress, kdfCoinConfig } from './coins.js';
 import { dispatch } from './dispatcher.js';
 import { EventStreams } from './event-stream.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector, NO_HANDLING_FAULTS, type HandlingFaults } from './faults.js';
 import { KdfNode, type NodeHooks, type NodeSetup } from './node.js';
 import type { Reply } from './reply.js';
 import type { ParsedScenario } from './scenario.js';
@@ -63,9 +63,9 @@ export class Simulator {
     this.#node = new KdfNode(this.#setup, this.#hooks);
   }
 
-  /** Answers a parsed RPC body from `clientIp`. */
-  dispatch(body: unknown, clientIp: string): Reply {
-    return dispatch(body, { node: this.#node, userpass: this.userpass, clientIp });
+  /** Answers a parsed RPC body from `clientIp`, with what injected `faults` change. */
+  dispatch(body: unknown, clientIp: string, faults: HandlingFaults = NO_HANDLING_FAULTS): Reply {
+    return dispatch(body, { node: this.#node, userpass: this.userpass, clientIp, faults });
   }
 
   stats(): SimulatorStats {
@@ -74,6 +74,7 @@ export class Simulator {
       calls: node.counters.calls.toRecord(),
       initCallsByTicker: node.counters.initCallsByTicker.toRecord(),
       tasksStartedByTicker: node.counters.tasksStartedByTicker.toRecord(),
+      okTasksByTicker: node.counters.okTasksByTicker.toRecord(),
       activeTasks: node.runningTasks,
       maxActiveTasks: this.#maxActiveTasks,
       cancelledTasks: node.counters.cancelledTasks,

@@ -16,8 +16,9 @@ export interface TaskSummary {
 
 /**
  * Figures about the simulated KDF process start again when it restarts (`calls`, `initCallsByTicker`,
- * `tasksStartedByTicker`, `cancelledTasks`, `activeTasks`, `tasks`); `restarts`, `maxActiveTasks` and
- * `faultsInjected` cover the simulator's whole life. `POST /__sim/stats/reset` zeroes the counters.
+ * `tasksStartedByTicker`, `okTasksByTicker`, `cancelledTasks`, `activeTasks`, `tasks`); `restarts`,
+ * `maxActiveTasks` and `faultsInjected` cover the simulator's whole life. `POST /__sim/stats/reset` zeroes the
+ * counters.
  */
 export interface SimulatorStats {
   /** Per method, every RPC request that reached the dispatcher (each element of a batch counts). */
@@ -25,6 +26,8 @@ export interface SimulatorStats {
   /** `task::enable_lightning::init` calls whose params parsed, per ticker. */
   readonly initCallsByTicker: Record<string, number>;
   readonly tasksStartedByTicker: Record<string, number>;
+  /** Tasks that ended Ok, per ticker. */
+  readonly okTasksByTicker: Record<string, number>;
   /** Tasks running now. */
   readonly activeTasks: number;
   /** Most tasks running at the same time. */
@@ -58,12 +61,14 @@ export class ProcessCounters {
   readonly calls = new Counter();
   readonly initCallsByTicker = new Counter();
   readonly tasksStartedByTicker = new Counter();
+  readonly okTasksByTicker = new Counter();
   cancelledTasks = 0;
 
   reset(): void {
     this.calls.clear();
     this.initCallsByTicker.clear();
     this.tasksStartedByTicker.clear();
+    this.okTasksByTicker.clear();
     this.cancelledTasks = 0;
   }
 }

@@ -5,12 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import {
-  createActivities,
-  createFleetActivities,
-  visibilityTaskClaims,
-  type KdfEventStreams,
-} from '../activities/index.js';
+import { createActivities, createFleetActivities, type KdfEventStreams } from '../activities/index.js';
 import type { NodeRegistry } from '../activities/index.js';
 import type { WorkerTuning } from './config.js';
 
@@ -48,7 +43,6 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
     activities: {
       ...createActivities({
         nodes: options.nodes,
-        claims: visibilityTaskClaims(options.client),
         ...(options.eventStreams && { eventStreams: options.eventStreams }),
       }),
       ...createFleetActivities({ client: options.client }),

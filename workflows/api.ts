@@ -40,6 +40,12 @@ export interface EnableLightningInput {
   activationParams: LightningActivationParams;
   /** Deadline for the whole enablement in milliseconds. @default 900000 (15 minutes) */
   timeoutMs?: number;
+  /**
+   * How long compensation keeps trying to cancel a task the enablement leaves unfinished, through a node outage.
+   * What does not fit in the enablement's own bound (deadline + 60 s) goes on in a workflow of its own.
+   * @default 900000 (15 minutes)
+   */
+  compensationWindowMs?: number;
   poll?: Partial<PollPolicy>;
 }
 
@@ -109,12 +115,48 @@ export interface EnablementReport {
   /** `failed`: the KDF `error_type` (or one of {@link FailureType}), message and KDF error data. */
   error?: { type: string; message: string; data?: unknown };
   cancel?: CancelRequest;
-  /** What `task::enable_lightning::cancel` answered when the enablement was stopped. */
+  /**
+   * Inits whose reply never came: each may have started a task whose id KDF gives no way to learn. KDF lets one
+   * task of a ticker register the coin and one bind the listening port, so such a task ends by itself (docs/G4).
+   */
+  initsInDoubt?: number;
+  /**
+   * What compensation did with a task the enablement left unfinished: the answer of `task::enable_lightning::cancel`
+   * (`skipped`: the coin was enabled, so no cancel was sent), or `handed_off` to the workflow `workflowId`, which
+   * keeps trying when the node did not answer in time.
+   */
   compensation?: {
-    result: 'cancelled' | 'finished' | 'not_found' | 'failed';
+    result: 'cancelled' | 'finished' | 'not_found' | 'skipped' | 'handed_off';
+    workflowId?: string;
     error?: { type: string; message: string };
   };
 }
+
+/** Input of {@link COMPENSATION_WORKFLOW}. */
+export interface CompensationInput {
+  node: string;
+  ticker: string;
+  taskId: number;
+  /** Keep trying until this long after the workflow started. */
+  windowMs: number;
+}
+
+/** What {@link COMPENSATION_WORKFLOW} ends with: the last cancel answer and the node's state. */
+export interface CompensationReport {
+  node: string;
+  ticker: string;
+  taskId: number;
+  /** `unconfirmed` when the node never answered within the window. */
+  result: 'cancelled' | 'finished' | 'not_found' | 'skipped' | 'unconfirmed';
+  /** Whether the coin was enabled at the last read; null when never read. */
+  enabled: boolean | null;
+  lastError?: { type: string; message: string };
+}
+
+/** The workflow type that goes on cancelling a task after its enablement ended (see design.md G2). */
+export const COMPENSATION_WORKFLOW = 'cancelKdfTask';
+export const compensationWorkflowId = (node: string, ticker: string, taskId: number): string =>
+  `cancel-kdf-task/${node}/${ticker}/${taskId}`;
 
 /** Memo key under which a cancelled workflow leaves its report (Temporal drops a cancelled workflow's details). */
 export const REPORT_MEMO_KEY = 'report';
@@ -129,8 +171,13 @@ export const ACTIVATING_PHASE = 'activating';
  * has lasted {@link PollHeartbeat}-visible for a while, so its heartbeat details are the live view.
  */
 export const POLL_ACTIVITY = 'pollTask';
-/** The activity that runs the preflight and `task::enable_lightning::init` (clients read its pending attempt). */
-export const START_ACTIVITY = 'startActivation';
+/**
+ * The activity that reads `get_enabled_coins`, then sends `task::enable_lightning::init` if the coin is not
+ * enabled; one attempt each time (the workflow decides about another).
+ */
+export const START_ACTIVITY = 'startTask';
+/** The activity that cancels a task unless its coin is enabled, then reads `get_enabled_coins`. */
+export const COMPENSATE_ACTIVITY = 'compensateTask';
 
 /** The heartbeat details of {@link POLL_ACTIVITY}: the UI shows them under "pending activities". */
 export interface PollHeartbeat {
@@ -161,13 +208,18 @@ export interface EnablementProgress {
   outcome?: Outcome;
 }
 
+/**
+ * Records why and by whom an enablement is being cancelled; it stops nothing by itself. Cancelling is Temporal
+ * cancellation (the UI's button, `kdf-lightning cancel`, a fleet's cancel), which the CLI, the library and the
+ * fleet send right after this signal, so the report names the reason and the requester.
+ */
 export const cancelSignal = defineSignal<[reason: string, requestedBy: string]>('cancel');
 export const progressQuery = defineQuery<EnablementProgress>('progress');
 
 export const KdfNodeAttribute = defineSearchAttributeKey('KdfNode', SearchAttributeType.KEYWORD);
 export const KdfTickerAttribute = defineSearchAttributeKey('KdfTicker', SearchAttributeType.KEYWORD);
 export const KdfPhaseAttribute = defineSearchAttributeKey('KdfPhase', SearchAttributeType.KEYWORD);
-/** The KDF task an enablement follows, so that a retried init can tell its own lost task from another's. */
+/** The KDF task an enablement follows, for operators (no decision reads it: design.md G7). */
 export const KdfTaskIdAttribute = defineSearchAttributeKey('KdfTaskId', SearchAttributeType.INT);
 
 export const enablementWorkflowId = (node: string, ticker: string): string => `enable-lightning/${node}/${ticker}`;

@@ -32,9 +32,11 @@ import {
   fleetProgressQuery,
   KdfFleetAttribute,
   KdfNodeAttribute,
+  KdfPhaseAttribute,
   KdfTickerAttribute,
   Outcome,
   REPORT_MEMO_KEY,
+  STARTING_PHASE,
   type EnableLightningInput,
   type EnablementReport,
   type FleetCarried,
@@ -59,6 +61,8 @@ const MAX_PENDING_STARTS = 50;
  * such run is left, `deprecatePatch` it and drop that loop, then drop the call.
  */
 const CONCURRENT_STARTS_PATCH = 'fleet-concurrent-starts';
+/** Members are cancelled through Temporal cancellation, after the signal that records why (the signal stops nothing now). */
+const CANCEL_MEMBERS_BY_CANCELLATION = 'fleet-cancel-members-by-cancellation';
 const KDF_NAME_MAX_BYTES = 32;
 
 const { awaitEnablement } = proxyActivities<FleetActivities>({
@@ -317,6 +321,7 @@ function childOptions(
       { key: KdfNodeAttribute, value: member.node },
       { key: KdfTickerAttribute, value: member.ticker },
       { key: KdfFleetAttribute, value: input.fleetId },
+      { key: KdfPhaseAttribute, value: STARTING_PHASE },
     ],
     staticSummary: `Enable ${member.ticker} on ${member.node} (fleet ${input.fleetId})`,
   };
@@ -340,7 +345,7 @@ function memberInput(input: FleetInput, member: FleetMember): EnableLightningInp
   };
 }
 
-/** Passes the fleet's cancel on to the running members that `which` selects: a signal to children, a cancel by id otherwise. */
+/** Passes the fleet's cancel on to the running members that `which` selects: reason and Temporal cancellation. */
 async function cancelRunning(running: Map<string, Running>, carried: FleetCarried, which: (entry: Running) => boolean) {
   const reason = carried.cancel?.reason ?? 'fleet cancelled';
   const by = carried.cancel?.requestedBy ?? 'fleet';
@@ -350,7 +355,9 @@ async function cancelRunning(running: Map<string, Running>, carried: FleetCarrie
       .map(async ([workflowId, entry]) => {
         entry.cancelRequested = true;
         const handle = getExternalWorkflowHandle(workflowId);
-        await (entry.attached ? handle.cancel() : handle.signal(cancelSignal, reason, by)).catch(() => undefined);
+        // the signal records why; the cancellation stops the member (older enablements stopped on the signal)
+        if (!entry.attached) await handle.signal(cancelSignal, reason, by).catch(() => undefined);
+        if (entry.attached || patched(CANCEL_MEMBERS_BY_CANCELLATION)) await handle.cancel().catch(() => undefined);
       })
   );
 }

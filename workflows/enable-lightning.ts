@@ -4,38 +4,37 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  condition,
-  isCancellation,
   log,
   metricMeter,
+  ParentClosePolicy,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
+  sleep,
+  startChild,
   upsertMemo,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { EnablementActivities, PollResult, TaskError, TaskState } from '../activities/index.js';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { EnablementActivities, PollResult, StartResult, TaskError, TaskState } from '../activities/index.js';
 import {
-  ACTIVATING_PHASE,
   cancelSignal,
+  COMPENSATION_WORKFLOW,
+  compensationWorkflowId,
   FailureType,
   KdfNodeAttribute,
   KdfPhaseAttribute,
-  KdfTaskIdAttribute,
   KdfTickerAttribute,
   Outcome,
   progressQuery,
   REPORT_MEMO_KEY,
-  STARTING_PHASE,
-  type CancelRequest,
+  type CompensationInput,
   type EnableLightningInput,
-  type EnablementProgress,
   type EnablementReport,
-  type PhaseRecord,
   type PollPolicy,
 } from './api.js';
+import { EnablementRun } from './enablement-run.js';
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60_000;
 const DEFAULT_POLL: PollPolicy = { initialIntervalMs: 1_000, maxIntervalMs: 15_000, backoffCoefficient: 1.5 };
 /**
  * A KDF phase reaches the workflow (progress, KdfPhase) once it has lasted this long: a stuck activation shows
@@ -43,98 +42,136 @@ const DEFAULT_POLL: PollPolicy = { initialIntervalMs: 1_000, maxIntervalMs: 15_0
  * poll's heartbeat details are the live view.
  */
 const PHASE_REPORT_AFTER_MS = 30_000;
-/**
- * After KDF forgets the task (a restart, or a worker crash right after the read that forgot a finished task),
- * start the activation again at most this many times.
- */
-const MAX_REINITS = 2;
+/** Tasks KDF may lose (restarts) before the enablement gives up with `KdfTaskLost`. */
+const MAX_LOST_TASKS = 2;
+/** Pause before another init after one that got no reply or lost to a task of this enablement: 1 s, doubling. */
+const INIT_PAUSE_FIRST_MS = 1_000;
+const INIT_PAUSE_MAX_MS = 15_000;
 
-const kdf = proxyActivities<EnablementActivities>({
+/**
+ * G1's budget after a stop is 60 s: an init on the wire (at most its 30 s start-to-close, as the node's request
+ * timeout is at most 25 s) and then this for compensation; what it cannot confirm goes on in a workflow of its own.
+ */
+const COMPENSATION_BUDGET = '25 seconds';
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' } as const;
+
+/** One attempt: whether an init that got no answer started a task is the workflow's decision (design.md G4). */
+const startOnce = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-/** Compensation must end even when KDF is unreachable: bounded attempts, then the report says so. */
-const compensation = proxyActivities<EnablementActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+  heartbeatTimeout: '5 seconds',
+  retry: { maximumAttempts: 1 },
 });
 const poller = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '1 day',
   heartbeatTimeout: '20 seconds',
   // Compensation must not wait for the poll to notice its cancellation at its next heartbeat.
   cancellationType: ActivityCancellationType.TRY_CANCEL,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  retry: RETRY,
 });
-
-type StopTrigger = 'signal' | 'timeout' | 'temporal';
-type Finish = { kind: 'already_enabled' } | Extract<TaskState, { kind: 'ok' | 'error' }>;
-
-/** Enables Lightning for one ticker on one KDF node; see design.md "The enablement workflow". */
+const compensation = proxyActivities<EnablementActivities>({
+  scheduleToCloseTimeout: COMPENSATION_BUDGET,
+  startToCloseTimeout: COMPENSATION_BUDGET,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+/** Enables Lightning for one ticker on one KDF node; see design.md "The enablement workflow" and docs/guarantees.md. */
 export async function enableLightning(input: EnableLightningInput): Promise<EnablementReport> {
   const settings = checkedSettings(input);
-  const run = new EnablementRun(input);
+  const run = new EnablementRun(input, Date.now() + settings.timeoutMs);
+  const activation = new CancellationScope();
   setHandler(progressQuery, () => run.progress(), { description: 'Phase, task id, phase history, polls, last error' });
-  setHandler(cancelSignal, (reason, requestedBy) => run.requestCancel(reason, requestedBy), {
-    description: 'Stop the enablement and cancel its KDF task (args: reason, requestedBy)',
+  setHandler(cancelSignal, (reason, requestedBy) => run.noteCancel(reason, requestedBy), {
+    description: 'Why and by whom (args: reason, requestedBy); the Temporal cancellation that follows stops it',
   });
-  upsertSearchAttributes([
-    { key: KdfNodeAttribute, value: input.node },
-    { key: KdfTickerAttribute, value: input.ticker },
-    { key: KdfPhaseAttribute, value: run.phase },
-  ]);
   run.publishDetails();
   // in flight = started − finished (kdf_enablements_total), summed over workers
   metricMeter.createCounter('kdf_enablements_started', 'enablements', 'Enablements started').add(1);
-
-  const activation = new CancellationScope();
-  const activated = activation.run(() => activate(run, settings.poll));
-  const stopped = condition(() => run.cancel !== undefined, settings.timeoutMs).then((signalled): StopTrigger =>
-    signalled ? 'signal' : 'timeout'
+  CancellationScope.current().cancelRequested.catch(() => run.stop('cancel'));
+  sleep(settings.timeoutMs).then(
+    () => {
+      run.stop('timeout');
+      activation.cancel();
+    },
+    () => undefined // the workflow was cancelled first
   );
-  let trigger: StopTrigger;
+
+  let failure: unknown;
   try {
-    const first = await Promise.race([activated.then(() => null), stopped]);
-    if (first === null) return conclude(run, null);
-    trigger = first;
+    await activation.run(() => activate(run, settings.poll));
   } catch (error) {
-    if (!isCancellation(error)) return conclude(run, null, error);
-    trigger = 'temporal';
+    failure = error;
+  } finally {
+    await CancellationScope.nonCancellable(() => compensate(run, settings.compensationWindowMs));
   }
-  return compensate(run, trigger, activation, activated);
+  return conclude(run, failure);
 }
 
+/** Until the coin is enabled, or a task of this enablement fails for its own reason, or KDF refuses. */
 async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
   const { node, ticker, platformCoin, activationParams } = run.input;
-  for (let reinits = 0; ; reinits++) {
-    // An init in flight always completes, so a stop that arrives meanwhile still learns the task id to cancel.
-    const start = await CancellationScope.nonCancellable(() =>
-      kdf.startActivation({ node, ticker, activationParams, ...(platformCoin !== undefined && { platformCoin }) })
-    );
-    run.retries += start.attempt - 1;
-    if (start.kind === 'already_enabled') {
-      run.finish = { kind: 'already_enabled' };
-      return;
-    }
-    run.startTask(start.taskId);
-    const state = await pollToEnd(run, policy, start.startedAt);
-    if (state.kind !== 'lost') {
-      run.finish = state;
-      return;
-    }
-    // KDF forgot the task (restarted): the next start finds the coin if it was registered, else starts again.
-    if (reinits === MAX_REINITS) {
-      if ((await kdf.preflight({ node, ticker })).alreadyEnabled) {
-        run.finish = { kind: 'already_enabled' };
-        return;
-      }
+  for (let pauses = 0; ;) {
+    if (run.lostTasks > MAX_LOST_TASKS) {
       throw ApplicationFailure.create({
         type: FailureType.taskLost,
-        message: `KDF lost task ${start.taskId} again after ${MAX_REINITS} re-init; is node ${node} restarting?`,
+        message: `KDF lost ${run.lostTasks} tasks of ${ticker}; is node ${node} restarting?`,
         nonRetryable: true,
       });
     }
-    run.noteError({ type: FailureType.taskLost, message: `KDF lost task ${start.taskId}; starting again` });
+    // An init on the wire is awaited (one bounded attempt), so that a stop meanwhile learns the task to cancel.
+    const init = await CancellationScope.nonCancellable(() =>
+      startOnce
+        .startTask({ node, ticker, activationParams, ...(platformCoin !== undefined && { platformCoin }) })
+        .catch(unansweredInit)
+    );
+    if (init.kind === 'already_enabled') {
+      run.finish = { kind: 'enabled', alreadyEnabled: run.taskId === null && run.initsInDoubt === 0 };
+      return;
+    }
+    if (init.kind === 'not_sent' || init.kind === 'in_doubt') {
+      if (init.kind === 'in_doubt') run.initsInDoubt += 1;
+      run.retries += 1;
+      run.noteError(init.error);
+      await sleep(pause(pauses++));
+      continue;
+    }
+    run.startTask(init.taskId);
+    const state = await pollToEnd(run, policy, init.startedAt);
+    if (state.kind === 'ok') {
+      run.finish = { kind: 'enabled', alreadyEnabled: false, result: state.result };
+      return;
+    }
+    if (state.kind === 'lost') {
+      run.lostTasks += 1;
+      run.noteError({ type: FailureType.taskLost, message: `KDF lost task ${init.taskId}; checking the node again` });
+      continue;
+    }
+    if (!lostToOwnTask(run, state.error)) {
+      run.finish = state;
+      return;
+    }
+    run.noteError(state.error);
+    await sleep(pause(pauses++));
   }
+}
+
+/**
+ * Whether a task's error may come from another task of this enablement, which then holds the coin or the port
+ * (docs/guarantees.md G4): `L2IsAlreadyActivated` always (preflight then sees whose coin it is), a port clash
+ * once an init of this enablement is in doubt. KDF reports the clash as `Internal` with the OS's text, the one
+ * task error whose text KDF's own docs give (contract §7.0).
+ */
+const lostToOwnTask = (run: EnablementRun, error: TaskError): boolean =>
+  error.type === 'L2IsAlreadyActivated' ||
+  (run.initsInDoubt > 0 && error.type === 'Internal' && PORT_CLASH.test(error.message));
+const PORT_CLASH = /Address already in use/i;
+
+const pause = (pauses: number): number => Math.min(INIT_PAUSE_FIRST_MS * 2 ** pauses, INIT_PAUSE_MAX_MS);
+
+/** An init activity that failed without KDF's refusal (the worker died, the attempt timed out) may have sent it. */
+function unansweredInit(error: unknown): StartResult {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure && cause.nonRetryable) throw error;
+  const failure = failureOf(error);
+  return { kind: 'in_doubt', error: { type: failure.type, message: failure.message } };
 }
 
 async function pollToEnd(
@@ -143,10 +180,10 @@ async function pollToEnd(
   startedAt: string
 ): Promise<Exclude<TaskState, { kind: 'in_progress' }>> {
   for (;;) {
-    const result = await poller.pollTask({
+    const result: PollResult = await poller.pollTask({
       node: run.input.node,
       ticker: run.input.ticker,
-      taskId: run.taskIdOrThrow(),
+      taskId: run.taskId as number,
       startedAt,
       knownPhase: run.kdfPhase,
       policy,
@@ -157,74 +194,68 @@ async function pollToEnd(
   }
 }
 
-/** Deadline, ops signal and Temporal cancellation all end here: stop polling, cancel the KDF task, reconcile. */
-async function compensate(
-  run: EnablementRun,
-  trigger: StopTrigger,
-  activation: CancellationScope,
-  activated: Promise<void>
-): Promise<EnablementReport> {
-  run.enterPhase('cancelling');
-  activation.cancel();
-  const activationError = await activated.then(
-    () => undefined,
-    (error: unknown) => error
-  );
-  if (run.finish) return conclude(run, trigger);
-  if (activationError !== undefined && !isCancellation(activationError)) return conclude(run, trigger, activationError);
-  const taskId = run.taskId;
-  if (taskId !== null) {
-    await CancellationScope.nonCancellable(() => cancelAndReconcile(run, taskId));
-  }
-  return conclude(run, trigger);
-}
-
-async function cancelAndReconcile(run: EnablementRun, taskId: number): Promise<void> {
+/**
+ * Runs whenever the workflow ends with its known task unfinished, whatever ended it (design.md G2): cancel unless
+ * the coin is enabled, and let `get_enabled_coins` decide the outcome (G3). What the node does not confirm within
+ * the enablement's bound goes on in a workflow of its own, named in the report.
+ */
+async function compensate(run: EnablementRun, windowMs: number): Promise<void> {
+  if (run.taskId === null || !run.taskRunning) return;
   const { node, ticker } = run.input;
+  const taskId = run.taskId;
+  run.enterPhase('cancelling');
   try {
-    const result = await compensation.cancelTask({ node, taskId });
-    run.compensation = { result };
-    if (result === 'finished') {
-      // The task ended before the cancel reached it: report what it really did.
-      const state = await compensation.readFinishedTask({ node, taskId });
-      if (state.kind === 'ok' || state.kind === 'error') run.finish = state;
-    } else if (result === 'not_found' && (await compensation.preflight({ node, ticker })).alreadyEnabled) {
-      run.finish = { kind: 'already_enabled' };
+    const result = await compensation.compensateTask({ node, ticker, taskId });
+    run.taskRunning = false;
+    run.compensation = { result: result.cancel };
+    if (result.enabled) {
+      const ok = result.state?.kind === 'ok' ? result.state.result : undefined;
+      run.finish = { kind: 'enabled', alreadyEnabled: false, ...(ok && { result: ok }) };
+    } else if (result.state?.kind === 'error') {
+      run.finish = result.state;
     }
   } catch (error) {
-    const failure = failureOf(error);
-    run.compensation = { result: 'failed', error: { type: failure.type, message: failure.message } };
-    log.error('compensation failed: the KDF task may still be running', { node, ticker, taskId, ...failure });
+    const { type, message } = failureOf(error);
+    const workflowId = compensationWorkflowId(node, ticker, taskId);
+    const args: [CompensationInput] = [{ node, ticker, taskId, windowMs }];
+    await startChild(COMPENSATION_WORKFLOW, {
+      workflowId,
+      args,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: KdfNodeAttribute, value: node },
+        { key: KdfTickerAttribute, value: ticker },
+        { key: KdfPhaseAttribute, value: 'cancelling' },
+      ],
+      staticSummary: `Cancel KDF task ${taskId} (${ticker} on ${node}) left by its enablement`,
+    }).catch((startError: unknown) => {
+      if (!(startError instanceof WorkflowExecutionAlreadyStartedError)) throw startError;
+    });
+    run.compensation = { result: 'handed_off', workflowId, error: { type, message } };
+    log.warn('compensation not confirmed in time: handed off', { node, ticker, taskId, workflowId, type, message });
   }
 }
 
 /** Turns the run's final state into the result (enabled) or the failure that ends the workflow. */
-async function conclude(run: EnablementRun, trigger: StopTrigger | null, error?: unknown): Promise<EnablementReport> {
+function conclude(run: EnablementRun, failure: unknown): EnablementReport {
   const finish = run.finish;
-  if (finish?.kind === 'ok' || finish?.kind === 'already_enabled') {
-    return run.end(Outcome.enabled, finish.kind === 'ok' ? finish.result : undefined);
-  }
+  if (finish?.kind === 'enabled') return run.end(Outcome.enabled);
   if (finish?.kind === 'error') throw endWithFailure(run, Outcome.failed, finish.error);
-  if (error !== undefined) {
-    if (isCancellation(error) && trigger === null) throw error;
-    throw endWithFailure(run, Outcome.failed, failureOf(error));
-  }
-  if (trigger === 'timeout') {
-    const message = `not enabled within ${run.timeoutMs} ms; KDF task cancelled`;
+  if (run.stoppedBy === 'timeout') {
+    const message = `not enabled within ${run.input.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`;
     throw endWithFailure(run, Outcome.timedOut, { type: FailureType.timedOut, message });
   }
-  const by = run.cancel ? `${run.cancel.requestedBy}: ${run.cancel.reason}` : 'a Temporal cancellation request';
-  const report = run.end(Outcome.cancelled);
-  if (trigger === 'temporal') {
+  if (run.stoppedBy === 'cancel') {
+    run.cancel ??= {
+      reason: 'Temporal cancellation (UI or API)',
+      requestedBy: 'unknown',
+      at: new Date().toISOString(),
+    };
+    const report = run.end(Outcome.cancelled);
     upsertMemo({ [REPORT_MEMO_KEY]: report });
-    throw new CancelledFailure(`enablement cancelled by ${by}`, [report]);
+    throw new CancelledFailure(`enablement cancelled by ${run.cancel.requestedBy}: ${run.cancel.reason}`, [report]);
   }
-  throw ApplicationFailure.create({
-    type: FailureType.cancelled,
-    message: `enablement cancelled by ${by}`,
-    nonRetryable: true,
-    details: [report],
-  });
+  throw endWithFailure(run, Outcome.failed, failureOf(failure));
 }
 
 function endWithFailure(run: EnablementRun, outcome: Outcome, error: TaskError): ApplicationFailure {
@@ -235,7 +266,7 @@ function endWithFailure(run: EnablementRun, outcome: Outcome, error: TaskError):
 
 /** The KDF (or our own) failure type behind an activity failure. */
 function failureOf(error: unknown): TaskError {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
   if (cause instanceof ApplicationFailure) {
     return { type: cause.type ?? 'ApplicationFailure', message: cause.message, data: cause.details?.[0] };
   }
@@ -245,6 +276,7 @@ function failureOf(error: unknown): TaskError {
 
 interface Settings {
   timeoutMs: number;
+  compensationWindowMs: number;
   poll: PollPolicy;
 }
 
@@ -262,6 +294,8 @@ function checkedSettings(input: EnableLightningInput): Settings {
   nonEmpty(input?.activationParams?.name, 'activationParams.name');
   const timeoutMs = input?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   positive(timeoutMs, 'timeoutMs');
+  const compensationWindowMs = input?.compensationWindowMs ?? DEFAULT_COMPENSATION_WINDOW_MS;
+  positive(compensationWindowMs, 'compensationWindowMs');
   const poll = { ...DEFAULT_POLL, ...input?.poll };
   positive(poll.initialIntervalMs, 'poll.initialIntervalMs');
   positive(poll.maxIntervalMs, 'poll.maxIntervalMs');
@@ -275,142 +309,5 @@ function checkedSettings(input: EnableLightningInput): Settings {
       nonRetryable: true,
     });
   }
-  return { timeoutMs, poll };
-}
-
-/** The workflow's state: what the progress query, the UI details, the report and the metrics are made from. */
-class EnablementRun {
-  phase: string = STARTING_PHASE;
-  kdfPhase: string | null = null;
-  taskId: number | null = null;
-  phases: PhaseRecord[] = [];
-  pollCount = 0;
-  retries = 0;
-  lastError: EnablementProgress['lastError'];
-  cancel: CancelRequest | undefined;
-  finish: Finish | undefined;
-  error: TaskError | undefined;
-  compensation: EnablementReport['compensation'];
-  outcome: Outcome | undefined;
-  readonly timeoutMs: number;
-
-  constructor(readonly input: EnableLightningInput) {
-    this.timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  }
-
-  taskIdOrThrow(): number {
-    if (this.taskId === null) throw ApplicationFailure.nonRetryable('polling before init', 'KdfLightningBug');
-    return this.taskId;
-  }
-
-  /** The task id is also a search attribute: the claim a retried init elsewhere checks before adopting a task. */
-  startTask(taskId: number): void {
-    this.taskId = taskId;
-    this.kdfPhase = null;
-    this.phase = ACTIVATING_PHASE;
-    upsertSearchAttributes([
-      { key: KdfPhaseAttribute, value: this.phase },
-      { key: KdfTaskIdAttribute, value: taskId },
-    ]);
-    this.publishDetails();
-  }
-
-  requestCancel(reason: string, requestedBy: string): void {
-    this.cancel ??= { reason: String(reason ?? ''), requestedBy: String(requestedBy ?? ''), at: nowIso() };
-    this.publishDetails();
-  }
-
-  enterPhase(phase: string): void {
-    this.phase = phase;
-    upsertSearchAttributes([{ key: KdfPhaseAttribute, value: phase }]);
-    this.publishDetails();
-  }
-
-  recordPoll(result: PollResult): void {
-    this.pollCount += result.polls;
-    this.retries += result.attempt - 1;
-    if (result.lastError) this.lastError = result.lastError;
-    this.phases.push(...result.phases);
-    const latest = result.phases.at(-1)?.phase;
-    if (result.state.kind === 'in_progress' && latest !== undefined) {
-      this.kdfPhase = latest;
-      this.enterPhase(latest);
-    } else {
-      this.kdfPhase = latest ?? this.kdfPhase;
-      this.publishDetails();
-    }
-  }
-
-  noteError(error: TaskError): void {
-    this.lastError = { type: error.type, message: error.message, at: nowIso() };
-  }
-
-  durations(): Record<string, number> {
-    const end = Date.now();
-    return Object.fromEntries(
-      this.phases.map((record, index) => {
-        const next = this.phases[index + 1];
-        return [record.phase, (next ? Date.parse(next.at) : end) - Date.parse(record.at)];
-      })
-    );
-  }
-
-  end(outcome: Outcome, activation?: Extract<TaskState, { kind: 'ok' }>['result']): EnablementReport {
-    this.outcome = outcome;
-    this.phase = outcome;
-    upsertSearchAttributes([{ key: KdfPhaseAttribute, value: outcome }]);
-    const durations = this.durations();
-    recordMetrics(outcome, durations);
-    this.publishDetails();
-    return {
-      outcome,
-      node: this.input.node,
-      ticker: this.input.ticker,
-      taskId: this.taskId,
-      alreadyEnabled: this.finish?.kind === 'already_enabled',
-      ...(activation && activation),
-      phases: this.phases,
-      durations,
-      ...(this.error && { error: this.error }),
-      ...(this.cancel && { cancel: this.cancel }),
-      ...(this.compensation && { compensation: this.compensation }),
-    };
-  }
-
-  progress(): EnablementProgress {
-    return {
-      node: this.input.node,
-      ticker: this.input.ticker,
-      phase: this.phase,
-      taskId: this.taskId,
-      phases: this.phases,
-      pollCount: this.pollCount,
-      retries: this.retries,
-      ...(this.lastError && { lastError: this.lastError }),
-      ...(this.cancel && { cancel: this.cancel }),
-      ...(this.outcome && { outcome: this.outcome }),
-    };
-  }
-
-  /** Markdown for the UI's "current details". */
-  publishDetails(): void {
-    const lines = [
-      `**${this.input.ticker}** on node **${this.input.node}**: ${this.phase}`,
-      `KDF task: ${this.taskId ?? 'not started'} · status polls: ${this.pollCount} · retries: ${this.retries}`,
-    ];
-    if (this.phases.length > 0) lines.push('', '| phase | since |', '| --- | --- |');
-    for (const record of this.phases) lines.push(`| ${record.phase} | ${record.at} |`);
-    if (this.lastError) lines.push('', `Last error: \`${this.lastError.type}\` ${this.lastError.message}`);
-    if (this.cancel) lines.push('', `Cancel requested by ${this.cancel.requestedBy}: ${this.cancel.reason}`);
-    setCurrentDetails(lines.join('\n'));
-  }
-}
-
-const nowIso = (): string => new Date().toISOString();
-
-/** Emitted through the worker's Runtime, next to the SDK's own metrics (skipped during replay). */
-function recordMetrics(outcome: Outcome, durations: Record<string, number>): void {
-  metricMeter.createCounter('kdf_enablements', 'enablements', 'Finished enablements by outcome').add(1, { outcome });
-  const phaseDuration = metricMeter.createHistogram('kdf_phase_duration', 'int', 'ms', 'Time spent in each phase');
-  for (const [phase, ms] of Object.entries(durations)) phaseDuration.record(ms, { phase });
+  return { timeoutMs, compensationWindowMs, poll };
 }

@@ -1,2 +1,3 @@
 export { enableLightning } from './enable-lightning.js';
 export { enableFleet } from './enable-fleet.js';
+export { cancelKdfTask } from './cancel-kdf-task.js';

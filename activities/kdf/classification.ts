@@ -43,9 +43,8 @@ export const KdfErrorTypeClassification = {
   Internal: {
     retryable: true,
     reason:
-      'catch-all for I/O, port-in-use after a cancel (§3.4), lock and cancelling-race errors; of the deterministic ' +
-      'ones, bad name/colour never reach KDF (param validation) and a non-segwit or HD platform costs a few retries ' +
-      'bounded by the retry policy',
+      'for status and cancel: lock and cancelling-race errors that pass; a refused init (non-segwit platform, bad ' +
+      'name) is final whatever its type, as every KDF error reply to init is (activities/enablement.ts initTask)',
   },
   // rpc_task status/cancel errors (§2.2, §2.3)
   NoSuchTask: {
@@ -106,26 +105,33 @@ export interface KdfFailureDetails {
 
 /**
  * The failure an activity throws for `error`. `type` is {@link failureTypeOf} and `nonRetryable` comes from
- * {@link isRetryable}. No `cause` is attached: the details carry what workflows need, and nothing else leaves
- * the worker. An `ApplicationFailure` passes through unchanged, and so does a `CancelledFailure` (what an aborted
- * call rejects with inside an activity), because Temporal reports the activity as cancelled only for that type.
- * Anything else is a defect in our code (`KdfClientBug`, non-retryable).
+ * {@link isRetryable} (or `override`). No `cause` is attached: the details carry what workflows need, and nothing
+ * else leaves the worker. An `ApplicationFailure` passes through unchanged, and so does a `CancelledFailure` (what
+ * an aborted call rejects with inside an activity), because Temporal reports the activity as cancelled only for
+ * that type. Anything else (a Temporal client error, a defect of ours) is retryable under its own name: a retry
+ * costs little, and the workflow's deadline bounds it (design.md G7).
  */
-export function toApplicationFailure(error: KdfError): ApplicationFailure;
-export function toApplicationFailure(error: unknown): ApplicationFailure | CancelledFailure;
-export function toApplicationFailure(error: unknown): ApplicationFailure | CancelledFailure {
+export function toApplicationFailure(error: KdfError, override?: { nonRetryable: boolean }): ApplicationFailure;
+export function toApplicationFailure(
+  error: unknown,
+  override?: { nonRetryable: boolean }
+): ApplicationFailure | CancelledFailure;
+export function toApplicationFailure(
+  error: unknown,
+  override?: { nonRetryable: boolean }
+): ApplicationFailure | CancelledFailure {
   if (error instanceof ApplicationFailure || error instanceof CancelledFailure) return error;
   if (!(error instanceof KdfError)) {
     return ApplicationFailure.create({
-      type: KdfClientFailureType.KdfClientBug,
+      type: error instanceof Error && error.name !== 'Error' ? error.name : KdfClientFailureType.KdfClientBug,
       message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      nonRetryable: true,
+      nonRetryable: override?.nonRetryable ?? false,
     });
   }
   return ApplicationFailure.create({
     type: failureTypeOf(error),
     message: error.message,
-    nonRetryable: !isRetryable(error),
+    nonRetryable: override?.nonRetryable ?? !isRetryable(error),
     details: [detailsOf(error)],
   });
 }

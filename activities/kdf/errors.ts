@@ -15,7 +15,7 @@ export const KdfClientFailureType = {
   KdfTransportError: 'KdfTransportError',
   KdfProtocolError: 'KdfProtocolError',
   KdfInvalidParamsError: 'KdfInvalidParamsError',
-  /** Anything that is not a `KdfError` reached the failure conversion: a defect in our code. */
+  /** Something that is not a `KdfError` and has no name of its own reached the failure conversion. */
   KdfClientBug: 'KdfClientBug',
 } as const;
 export type KdfClientFailureType = (typeof KdfClientFailureType)[keyof typeof KdfClientFailureType];

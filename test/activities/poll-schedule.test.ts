@@ -1,4 +1,4 @@
-import { nextScheduledRead } from '../../activities/enablement.js';
+import { nextScheduledRead } from '../../activities/poll.js';
 
 const policy = { initialIntervalMs: 1_000, maxIntervalMs: 15_000, backoffCoefficient: 1.5 };
 

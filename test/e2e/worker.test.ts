@@ -1,7 +1,7 @@
 // The worker process end to end: configuration errors, JSON logs without secrets, Prometheus metrics, SIGTERM.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { LIGHTNING_PHASES } from '../../workflows/api.js';
+import { LIGHTNING_PHASES, START_ACTIVITY } from '../../workflows/api.js';
 import type { EnablementReport } from '../../workflows/api.js';
 import type { Proc } from './helpers.js';
 import {
@@ -113,7 +113,7 @@ test('JSON logs carry workflow/activity context and no userpass; the Prometheus 
   expect(lines.some((line) => line.workflowId === workflowId && line.msg === 'Workflow completed')).toBe(true);
   expect(
     lines.some(
-      (line) => line.workflowId === workflowId && line.activityType === 'startActivation' && line.level === 'debug'
+      (line) => line.workflowId === workflowId && line.activityType === START_ACTIVITY && line.level === 'debug'
     )
   ).toBe(true);
   expect(proc.stdout + proc.stderr).not.toContain(USERPASS);

@@ -8,7 +8,6 @@ import {
   createActivities,
   createFleetActivities,
   KdfEventStreams,
-  visibilityTaskClaims,
   type KdfNodeConfig,
 } from '../../activities/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
@@ -69,7 +68,6 @@ export class EnablementStack {
         ...createActivities({
           nodes: this.nodes,
           eventStreams: this.eventStreams,
-          claims: visibilityTaskClaims(this.env.client),
         }),
         ...createFleetActivities({ client: this.env.client }),
       },

@@ -154,12 +154,23 @@ describe('toApplicationFailure', () => {
     expect(toApplicationFailure(cancelled)).toBe(cancelled);
   });
 
-  test('anything else is a non-retryable client bug', () => {
+  test('anything else (a Temporal client error, a defect) is retried under its own name (G7)', () => {
     expect(toApplicationFailure(new TypeError('x is undefined'))).toMatchObject({
-      type: 'KdfClientBug',
+      type: 'TypeError',
       message: 'TypeError: x is undefined',
+      nonRetryable: false,
+    });
+    const unavailable = Object.assign(new Error('14 UNAVAILABLE: connection refused'), { name: 'ServiceError' });
+    expect(toApplicationFailure(unavailable)).toMatchObject({ type: 'ServiceError', nonRetryable: false });
+    expect(toApplicationFailure('a string')).toMatchObject({ type: 'KdfClientBug', message: 'a string' });
+  });
+
+  test('a caller may make a KDF error final whatever the table says (a refused init)', () => {
+    const refused = rpcError('Internal', 'Lightning network is only supported in segwit mode', 500);
+    expect(toApplicationFailure(refused)).toMatchObject({ type: 'Internal', nonRetryable: false });
+    expect(toApplicationFailure(refused, { nonRetryable: true })).toMatchObject({
+      type: 'Internal',
       nonRetryable: true,
     });
-    expect(toApplicationFailure('a string')).toMatchObject({ type: 'KdfClientBug', message: 'a string' });
   });
 });

@@ -109,7 +109,7 @@ test('every path runs, and the userpass appears in no history, log, metric or CL
       .code
   ).toBe(4);
 
-  // signal-cancelled (ops cancel signal only) and Temporal-cancelled (as from the UI)
+  // cancelled with a reason (the signal, then Temporal cancellation) and without one (as from the UI)
   const started = await cli(['enable', '--node', nodeA, '--ticker', 'tBTC-lightning-hang-2', '--json']);
   expect(started.code).toBe(0);
   expect((await cli(['enable', '--node', nodeB, '--ticker', 'tBTC-lightning-hang'])).code).toBe(0);
@@ -122,6 +122,7 @@ test('every path runs, and the userpass appears in no history, log, metric or CL
   );
   await new Promise((resolve) => setTimeout(resolve, 1_500)); // let both reach the hanging KDF task
   await signalled.signal(cancelSignal, 'secrets scan: signal path', 'secrets-test');
+  await signalled.cancel();
   await temporalCancelled.cancel();
   const settle = (handle: WorkflowHandle) =>
     handle.result().then(

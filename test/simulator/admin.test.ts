@@ -40,6 +40,7 @@ test('GET stats reports calls, inits, tasks, cancels, restarts and the task list
     calls: { [INIT]: 3, [CANCEL]: 1 },
     initCallsByTicker: { 'tBTC-lightning-hang': 1, 'tBTC-lightning-slow': 1, 'tBTC-lightning-unknown': 1 },
     tasksStartedByTicker: { 'tBTC-lightning-hang': 1, 'tBTC-lightning-slow': 1 },
+    okTasksByTicker: {},
     activeTasks: 1,
     maxActiveTasks: 2,
     cancelledTasks: 1,
@@ -56,7 +57,11 @@ test('POST stats/reset zeroes the counters; maxActiveTasks restarts from the run
   await init(sim, 'tBTC-lightning-hang');
   await init(sim, 'tBTC-lightning-hang-2', { name: 'n', listening_port: 1 });
   await call(sim, CANCEL, { task_id: 0 });
+  await init(sim, 'tBTC-lightning-hang', { name: 'n', listening_port: 2 });
+  sim.finishTask(2);
+  expect(sim.stats().okTasksByTicker).toEqual({ 'tBTC-lightning-hang': 1 });
   expect((await admin('POST', 'stats/reset')).status).toBe(200);
+  expect(sim.stats().okTasksByTicker).toEqual({});
   expect(sim.stats()).toMatchObject({
     calls: {},
     initCallsByTicker: {},

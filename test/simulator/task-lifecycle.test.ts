@@ -258,6 +258,7 @@ test('scripted outcomes: hang stays in its phase, errors come at the end of thei
     }),
   });
   expect(sim.stats().tasks.find(({ id }) => id === transport)?.phase).toBe('GettingFeesFromRPC');
+  expect(sim.stats().okTasksByTicker).toEqual({});
   await sleep(200);
   expect(await taskStatus(sim, hang)).toEqual({ status: 'InProgress', details: 'ActivatingCoin' });
 });
@@ -265,6 +266,7 @@ test('scripted outcomes: hang stays in its phase, errors come at the end of thei
 test('restart wipes tasks, enabled coins, the id counter and bans', async () => {
   const sim = await start();
   await finished(sim, await init(sim, 'tBTC-lightning'));
+  expect(sim.stats().okTasksByTicker).toEqual({ 'tBTC-lightning': 1 });
   const running = await init(sim, 'tBTC-lightning-hang', { name: 'n', listening_port: 9999 });
   await send(sim, { userpass: USERPASS, method: 'electrum', coin: 'tBTC-segwit-disabled', servers: [] });
   for (let attempt = 0; attempt < 10; attempt++) await send(sim, v2('get_enabled_coins', undefined, 1, 'wrong'));
@@ -283,6 +285,7 @@ test('restart wipes tasks, enabled coins, the id counter and bans', async () => 
   expect(await init(sim, 'tBTC-lightning')).toBe(0);
   const stats = sim.stats();
   expect(stats).toMatchObject({ restarts: 1, activeTasks: 1, tasksStartedByTicker: { 'tBTC-lightning': 1 } });
+  expect(stats.okTasksByTicker).toEqual({});
   expect(stats.tasks.map(({ id }) => id)).toEqual([0]);
 });
 

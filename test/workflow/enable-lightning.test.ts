@@ -1,5 +1,5 @@
 import { CancelledFailure } from '@temporalio/common';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   LIGHTNING_PHASES,
@@ -9,7 +9,7 @@ import {
   type EnablementProgress,
   type EnablementReport,
 } from '../../workflows/api.js';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
@@ -194,12 +194,26 @@ test('the deadline cancels the KDF task once and ends timed_out', async () => {
   expect(stats.activeTasks).toBe(0);
 });
 
-test('the cancel signal cancels the KDF task and reports reason and requester', async () => {
+/** A cancellation as `kdf-lightning cancel` sends it: the reason first, then Temporal cancellation. */
+async function opsCancel(handle: WorkflowHandle, reason: string, by: string) {
+  await handle.signal(cancelSignal, reason, by);
+  await handle.cancel();
+}
+
+/** The report a cancelled workflow leaves in its memo, once it has ended Canceled. */
+async function cancelledReport(handle: Awaited<ReturnType<typeof stack.start>>): Promise<EnablementReport> {
+  const error = await handle.result().catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const description = await handle.describe();
+  expect(description.status.name).toBe('CANCELLED');
+  return description.memo?.[REPORT_MEMO_KEY] as EnablementReport;
+}
+
+test('an ops cancel ends Canceled, cancels the KDF task and reports reason and requester', async () => {
   const { simulator, handle } = await startHangingEnablement();
-  await handle.signal(cancelSignal, 'node maintenance', 'alice');
-  const { type, report } = await failureOf(handle.result());
-  expect(type).toBe('EnablementCancelled');
-  expect(report).toMatchObject({
+  await opsCancel(handle, 'node maintenance', 'alice');
+  expect(await cancelledReport(handle)).toMatchObject({
     outcome: 'cancelled',
     cancel: { reason: 'node maintenance', requestedBy: 'alice' },
     compensation: { result: 'cancelled' },
@@ -207,35 +221,45 @@ test('the cancel signal cancels the KDF task and reports reason and requester', 
   expect(simulator.stats().cancelledTasks).toBe(1);
 });
 
-test('a Temporal cancellation takes the same path and ends Canceled with the report in the memo', async () => {
+test('the cancel signal alone records why but stops nothing', async () => {
+  const { simulator, handle } = await startHangingEnablement();
+  await handle.signal(cancelSignal, 'just a note', 'carol');
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.cancel?.requestedBy === 'carol'
+  );
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+  expect(simulator.stats().cancelledTasks).toBe(0);
+  await handle.cancel();
+  expect(await cancelledReport(handle)).toMatchObject({ cancel: { reason: 'just a note', requestedBy: 'carol' } });
+});
+
+test('a Temporal cancellation alone (the UI) takes the same path', async () => {
   const { simulator, handle } = await startHangingEnablement();
   await handle.cancel();
-  const error = await handle.result().catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(WorkflowFailedError);
-  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-  const description = await handle.describe();
-  expect(description.status.name).toBe('CANCELLED');
-  expect(description.memo?.[REPORT_MEMO_KEY]).toMatchObject({
+  expect(await cancelledReport(handle)).toMatchObject({
     outcome: 'cancelled',
+    cancel: { requestedBy: 'unknown' },
     compensation: { result: 'cancelled' },
   });
   expect(simulator.stats().cancelledTasks).toBe(1);
 });
 
-test('a cancel that races completion reports the coin enabled, not cancelled', async () => {
+test('a cancel that comes after the task enabled the coin reports it enabled, and sends no cancel', async () => {
   const slowPoll = { initialIntervalMs: 10_000, maxIntervalMs: 10_000, backoffCoefficient: 1 };
   const { simulator, handle, progress } = await startHangingEnablement(slowPoll);
   simulator.finishTask(progress.taskId as number, 'ok');
-  await handle.signal(cancelSignal, 'too slow', 'bob');
+  await opsCancel(handle, 'too slow', 'bob');
   const report = await handle.result();
-  expect(report).toMatchObject({ outcome: 'enabled', compensation: { result: 'finished' } });
+  expect(report).toMatchObject({ outcome: 'enabled', compensation: { result: 'skipped' } });
   expect(report.address).toMatch(/^[0-9a-f]{66}$/);
-  expect(simulator.stats().cancelledTasks).toBe(0);
+  expect(simulator.stats().calls[CANCEL] ?? 0).toBe(0);
 });
 
-test('a lost init response does not start a second activation', async () => {
-  const { simulator } = await enabledDespite(50, { kind: 'drop-after-handling', method: INIT, count: 1 });
-  expect(simulator.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);
+test('a lost init response ends enabled, by the task it started or by a second one, never both', async () => {
+  const { handle, simulator } = await enabledDespite(50, { kind: 'drop-after-handling', method: INIT, count: 1 });
+  expect((await handle.result()).initsInDoubt).toBe(1);
+  expect(simulator.stats().okTasksByTicker['tBTC-lightning']).toBe(1);
 });
 
 test('a KDF restart mid-activation is reconciled with one bounded re-init', async () => {
@@ -282,37 +306,6 @@ test('a task id that a restarted KDF gave to another ticker is not taken for thi
   expect(progress.taskId).not.toBeNull();
   simulator.finishTask(progress.taskId!, 'ok');
   expect(await handle.result()).toMatchObject({ outcome: 'enabled', taskId: progress.taskId });
-});
-
-test("a task id that a restarted KDF gave to another enablement's failing task is not taken for this one", async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
-  const readsEvery = (ms: number) => ({ initialIntervalMs: ms, maxIntervalMs: ms, backoffCoefficient: 1 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning-hang',
-    activationParams: defaultActivation,
-    poll: readsEvery(4_000),
-  });
-  const { taskId } = await taskStarted(handle);
-  simulator.restart();
-  // another enablement's activation gets the same id from the restarted node, and fails before either reads it
-  const failing = await stack.start({
-    node,
-    ticker: 'tBTC-lightning-port-in-use',
-    activationParams: { ...defaultActivation, listening_port: 9736 },
-    poll: readsEvery(8_000),
-  });
-  expect((await taskStarted(failing)).taskId).toBe(taskId);
-
-  const progress = await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.lastError?.type === 'KdfTaskLost' && p.taskId !== taskId,
-    30_000
-  );
-  simulator.finishTask(progress.taskId!, 'ok');
-  expect(await handle.result()).toMatchObject({ outcome: 'enabled', taskId: progress.taskId });
-  const failure = await failureOf(failing.result());
-  expect(failure.type).toBe('Internal');
 });
 
 test('transient faults while polling are retried and the enablement still completes', async () => {
@@ -369,16 +362,21 @@ test('every history of this run replays against the current workflow code', asyn
   );
   expect(await replayFailures(histories)).toEqual([]);
   expect(histories.length).toBeGreaterThan(10);
-  if (process.env.KDF_RECORD_HISTORIES) recordHistories(histories);
+  const version = process.env.KDF_RECORD_HISTORIES;
+  if (version) recordHistories(version, histories);
 });
 
-test('the committed histories of earlier workflow versions still replay', async () => {
-  const files = readdirSync(HISTORIES_DIR).filter((file) => file.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(10);
-  const histories = files.map((file) => ({
-    workflowId: file,
-    history: History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'))),
-  }));
+test('the committed histories of every workflow version still replay', async () => {
+  const versions = readdirSync(HISTORIES_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  const histories = versions.flatMap(({ name: version }) =>
+    readdirSync(path.join(HISTORIES_DIR, version))
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => ({
+        workflowId: `${version}/${file}`,
+        history: History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, version, file), 'utf8'))),
+      }))
+  );
+  expect(histories.length).toBeGreaterThanOrEqual(10);
   expect(await replayFailures(histories)).toEqual([]);
 });
 
@@ -390,12 +388,21 @@ async function replayFailures(histories: { workflowId: string; history: temporal
   return failures;
 }
 
-/** `KDF_RECORD_HISTORIES=1 npm test -- test/workflow/enable-lightning` refreshes the committed histories. */
-function recordHistories(histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]): void {
+/**
+ * `KDF_RECORD_HISTORIES=v3 npm test -- test/workflow/enable-lightning` records this run's histories as the fixtures
+ * of workflow version `v3` (test/fixtures/histories/v3/). A version's fixtures are never overwritten.
+ */
+function recordHistories(
+  version: string,
+  histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]
+): void {
+  const dir = path.join(HISTORIES_DIR, version);
+  if (existsSync(dir)) throw new Error(`${dir} exists: fixtures of a version are never overwritten`);
+  mkdirSync(dir);
   const scrubNode = (text: string) => text.replace(/sim-[0-9a-f]{8}/g, 'sim-node');
   for (const [index, { workflowId, history }] of histories.entries()) {
     const name = `${String(index).padStart(2, '0')}-${scrubNode(workflowId).replace(/^enable-lightning\/sim-node\//, '')}`;
     const json = History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String });
-    writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(json)}\n`);
+    writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(json)}\n`);
   }
 }

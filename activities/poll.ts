@@ -1,0 +1,105 @@
+/**
+ * What following one KDF task needs besides the RPC calls: turning a status into a state, the backoff schedule,
+ * and waiting between reads while heartbeating (or while the node's event stream pushes transitions).
+ *
+ * @module
+ */
+import { Context } from '@temporalio/activity';
+import { LIGHTNING_PHASES, type PollHeartbeat, type PollPolicy } from '../workflows/api.js';
+import type { LightningTaskStatus } from './kdf/index.js';
+import type { KdfEventStream, PushedStatus } from './kdf/event-stream.js';
+
+/** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
+const HEARTBEAT_SLICE_MS = 5_000;
+
+export interface ActivationResult {
+  platformCoin: string;
+  address: string;
+  balance: { spendable: string; unspendable: string };
+}
+
+export interface TaskError {
+  type: string;
+  message: string;
+  data?: unknown;
+}
+
+export type TaskState =
+  | { kind: 'in_progress'; phase: string }
+  | { kind: 'ok'; result: ActivationResult }
+  | { kind: 'error'; error: TaskError }
+  /** KDF does not know the task id, or gave it to another task after a restart. */
+  | { kind: 'lost' };
+
+export function taskState(status: LightningTaskStatus): TaskState {
+  switch (status.status) {
+    case 'InProgress':
+      return { kind: 'in_progress', phase: status.details };
+    case 'UserActionRequired':
+      return { kind: 'in_progress', phase: `UserActionRequired:${status.details}` };
+    case 'Ok':
+      return {
+        kind: 'ok',
+        result: {
+          platformCoin: status.details.platform_coin,
+          address: status.details.address,
+          balance: { spendable: status.details.balance.spendable, unspendable: status.details.balance.unspendable },
+        },
+      };
+    case 'Error':
+      return {
+        kind: 'error',
+        error: {
+          type: status.details.error_type,
+          message: status.details.error,
+          ...(status.details.error_data !== undefined && { data: status.details.error_data }),
+        },
+      };
+  }
+}
+
+/**
+ * Waits `ms`, heartbeating every few seconds, or less when the task's event stream pushes transitions after
+ * `afterSeq`; resolves with them, or with none when the time ran out.
+ */
+export async function waitWithHeartbeats(
+  ms: number,
+  details: PollHeartbeat,
+  stream: KdfEventStream | undefined,
+  taskId: number,
+  afterSeq: number
+): Promise<PushedStatus[]> {
+  const context = Context.current();
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    const slice = Math.min(left, HEARTBEAT_SLICE_MS);
+    if (stream) {
+      const pushed = await stream.waitForEvents(taskId, afterSeq, slice, context.cancellationSignal);
+      if (pushed.length > 0) return pushed;
+      if (context.cancellationSignal.aborted) await context.cancelled;
+    } else {
+      await context.sleep(slice);
+    }
+    // not at the end of the wait: the read that follows heartbeats what it saw, and the SDK sends the first
+    // heartbeat at once but later ones at most every 0.8 × heartbeatTimeout, so the first should carry a phase
+    if (until > Date.now()) context.heartbeat(details);
+  }
+  return [];
+}
+
+/** Whether `next` comes before `previous` in KDF's phase order (phases outside it never go backwards). */
+export function wentBackwards(previous: string | null, next: string): boolean {
+  const order: readonly string[] = LIGHTNING_PHASES;
+  const [before, after] = [order.indexOf(previous ?? ''), order.indexOf(next)];
+  return before >= 0 && after >= 0 && after < before;
+}
+
+/** The first read of the backoff schedule (initial interval after `startMs`, growing, capped) still ahead. */
+export function nextScheduledRead(startMs: number, policy: PollPolicy, now = Date.now()): number {
+  let at = startMs + policy.initialIntervalMs;
+  for (let intervalMs = policy.initialIntervalMs; at <= now;) {
+    intervalMs = Math.min(intervalMs * policy.backoffCoefficient, policy.maxIntervalMs);
+    at += intervalMs;
+  }
+  return at;
+}

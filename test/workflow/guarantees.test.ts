@@ -1,0 +1,255 @@
+// design.md "Guarantees" G1–G5, each through a fault the simulator injects, against the real dev server
+// (docs/guarantees.md has the arguments). Worker kills in the in-doubt windows are in in-doubt-crash.test.ts.
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { createKdfClient } from '../../activities/kdf/index.js';
+import {
+  cancelSignal,
+  progressQuery,
+  REPORT_MEMO_KEY,
+  type CompensationReport,
+  type EnablementReport,
+} from '../../workflows/api.js';
+import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { freePort } from '../e2e/helpers.js';
+
+const INIT = 'task::enable_lightning::init';
+const STATUS = 'task::enable_lightning::status';
+const CANCEL = 'task::enable_lightning::cancel';
+const fastPoll = { initialIntervalMs: 100, maxIntervalMs: 500, backoffCoefficient: 1.5 };
+/** G1: an enablement ends within its deadline + this, and within this of an ops cancel. */
+const G1_MARGIN_MS = 60_000;
+
+let stack: EnablementStack;
+
+beforeAll(async () => {
+  stack = await EnablementStack.start();
+});
+
+afterAll(async () => {
+  await stack?.teardown();
+});
+
+/** How the workflow ended: its report (from the result, the failure, or the memo of a Canceled one) and status. */
+async function ending(handle: WorkflowHandle): Promise<{ report: EnablementReport; type?: string; status: string }> {
+  const settled = await handle.result().then(
+    (report: EnablementReport) => ({ report }),
+    (error: unknown) => ({ error })
+  );
+  const { status, memo } = await handle.describe();
+  if ('report' in settled) return { report: settled.report, status: status.name };
+  expect(settled.error).toBeInstanceOf(WorkflowFailedError);
+  const cause = (settled.error as WorkflowFailedError).cause;
+  if (cause instanceof CancelledFailure)
+    return { report: memo?.[REPORT_MEMO_KEY] as EnablementReport, status: status.name };
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  const failure = cause as ApplicationFailure;
+  return { report: failure.details?.[0] as EnablementReport, type: failure.type ?? '', status: status.name };
+}
+
+/** A node id whose URL is a loopback port nobody listens on. */
+async function unreachableNode(): Promise<string> {
+  const id = `closed-${Math.random().toString(16).slice(2, 10)}`;
+  stack.nodes.set(id, {
+    id,
+    url: `http://127.0.0.1:${await freePort()}/`,
+    userpass: 'unused',
+    requestTimeoutMs: 1_000,
+  });
+  return id;
+}
+
+async function hangingEnablement(timeoutMs?: number) {
+  const { id: node, simulator } = await stack.addNode();
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning-hang',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+    ...(timeoutMs !== undefined && { timeoutMs }),
+  });
+  const { taskId } = await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.taskId !== null
+  );
+  return { node, simulator, handle, taskId: taskId as number };
+}
+
+async function opsCancel(handle: WorkflowHandle, reason = 'test', by = 'ops'): Promise<number> {
+  await handle.signal(cancelSignal, reason, by);
+  await handle.cancel();
+  return Date.now();
+}
+
+describe('G1 bounded', () => {
+  test('a node unreachable past the deadline: timed_out within deadline + 60 s', async () => {
+    const startedAt = Date.now();
+    const handle = await stack.start({
+      node: await unreachableNode(),
+      ticker: 'tBTC-lightning',
+      activationParams: defaultActivation,
+      timeoutMs: 5_000,
+    });
+    const { report, type } = await ending(handle);
+    expect(type).toBe('EnablementTimedOut');
+    expect(report).toMatchObject({ outcome: 'timed_out', taskId: null });
+    expect(Date.now() - startedAt).toBeLessThan(5_000 + G1_MARGIN_MS);
+  });
+
+  test('an ops cancel while the node is unreachable: Canceled within 60 s', async () => {
+    const handle = await stack.start({
+      node: await unreachableNode(),
+      ticker: 'tBTC-lightning',
+      activationParams: defaultActivation,
+    });
+    await eventually(
+      () => handle.query(progressQuery),
+      (p) => p.lastError !== undefined || p.retries > 0,
+      30_000
+    ).catch(() => undefined);
+    const cancelledAt = await opsCancel(handle, 'node gone', 'alice');
+    const { report, status } = await ending(handle);
+    expect(status).toBe('CANCELLED');
+    expect(report).toMatchObject({ outcome: 'cancelled', cancel: { reason: 'node gone', requestedBy: 'alice' } });
+    expect(Date.now() - cancelledAt).toBeLessThan(G1_MARGIN_MS);
+  });
+
+  test('a node that stops answering while its task runs: timed_out in time, compensation handed off', async () => {
+    const { simulator, handle, taskId, node } = await hangingEnablement(4_000);
+    const startedAt = Date.now();
+    simulator.injectFault({ kind: 'reset', durationMs: 120_000 });
+    const { report, type } = await ending(handle);
+    expect(type).toBe('EnablementTimedOut');
+    expect(Date.now() - startedAt).toBeLessThan(4_000 + G1_MARGIN_MS);
+    expect(report.compensation).toMatchObject({ result: 'handed_off', workflowId: expect.any(String) });
+    // the node answers again: the compensation workflow cancels the task
+    simulator.clearFaults();
+    const compensation = stack.client.workflow.getHandle(report.compensation!.workflowId!);
+    expect((await compensation.result()) as CompensationReport).toMatchObject({
+      node,
+      taskId,
+      result: 'cancelled',
+      enabled: false,
+    });
+    expect(simulator.stats().cancelledTasks).toBe(1);
+  }, 120_000);
+
+  test('init refused every time with Internal: failed with that type, no retry', async () => {
+    const { id: node, simulator } = await stack.addNode();
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning-not-segwit',
+      activationParams: defaultActivation,
+    });
+    const { report, type } = await ending(handle);
+    expect(type).toBe('Internal');
+    expect(report).toMatchObject({ outcome: 'failed', error: { type: 'Internal' } });
+    expect(simulator.stats().calls[INIT]).toBe(1);
+  });
+});
+
+describe('G2 compensated, G3 honest', () => {
+  test('cancel failing for 3 minutes, then working: the enablement ends in time, its task is cancelled', async () => {
+    const { simulator, handle, taskId } = await hangingEnablement(3_000);
+    const startedAt = Date.now();
+    simulator.injectFault({ kind: 'http503', method: CANCEL, durationMs: 180_000 });
+    const { report } = await ending(handle);
+    expect(Date.now() - startedAt).toBeLessThan(3_000 + G1_MARGIN_MS);
+    expect(report).toMatchObject({ outcome: 'timed_out', compensation: { result: 'handed_off' } });
+    expect(simulator.stats().activeTasks).toBe(1);
+    const compensation = stack.client.workflow.getHandle(report.compensation!.workflowId!);
+    expect((await compensation.result()) as CompensationReport).toMatchObject({ taskId, result: 'cancelled' });
+    expect(Date.now() - startedAt).toBeGreaterThan(180_000);
+    expect(simulator.stats()).toMatchObject({ cancelledTasks: 1, activeTasks: 0 });
+  }, 300_000);
+
+  test('a cancel accepted, then the task ends Ok: outcome enabled', async () => {
+    const { simulator, handle } = await hangingEnablement();
+    simulator.injectFault({ kind: 'complete-on-cancel', method: CANCEL });
+    await opsCancel(handle);
+    const { report, status } = await ending(handle);
+    expect(status).toBe('COMPLETED');
+    expect(report).toMatchObject({ outcome: 'enabled', compensation: { result: 'cancelled' } });
+    expect(simulator.stats().calls[CANCEL]).toBe(1);
+  });
+
+  test('a poll that fails non-retryably while the task runs: the task is cancelled', async () => {
+    const { simulator, handle } = await hangingEnablement();
+    simulator.injectFault({ kind: 'no-such-method', method: STATUS });
+    const { report, type } = await ending(handle);
+    expect(type).toBe('NoSuchMethod');
+    expect(report).toMatchObject({ outcome: 'failed', compensation: { result: 'cancelled' } });
+    expect(simulator.stats()).toMatchObject({ cancelledTasks: 1, activeTasks: 0 });
+  });
+
+  test('another task of the ticker enabled the coin: compensation sends no cancel, the coin stays enabled', async () => {
+    const { node, simulator, handle } = await hangingEnablement();
+    // a second task of the same ticker (on another port) registers the coin first
+    const kdf = createKdfClient(stack.nodes.get(node)!);
+    const other = await kdf.initLightning({
+      ticker: 'tBTC-lightning-hang',
+      activation_params: { ...defaultActivation, listening_port: 9736 },
+    });
+    simulator.finishTask(other.task_id, 'ok');
+    await opsCancel(handle);
+    const { report } = await ending(handle);
+    expect(report).toMatchObject({ outcome: 'enabled', compensation: { result: 'skipped' } });
+    expect(simulator.stats().calls[CANCEL] ?? 0).toBe(0);
+    expect(await kdf.enabledCoins()).toContain('tBTC-lightning-hang');
+  });
+});
+
+describe('G4 no silent second activation, G5 record before forget', () => {
+  test('an init attempt slower than its timeout: one Ok, the coin enabled', async () => {
+    const { id: node, simulator } = await stack.addNode({ phaseMs: 500 });
+    // KDF takes 5 s to handle it; the worker's request times out after 3 s, and init is sent again
+    simulator.injectFault({ kind: 'latency', method: INIT, latencyMs: 5_000, count: 1 });
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning',
+      activationParams: defaultActivation,
+      poll: fastPoll,
+    });
+    const { report } = await ending(handle);
+    expect(report).toMatchObject({ outcome: 'enabled', initsInDoubt: 1 });
+    await eventually(
+      () => simulator.stats(),
+      (stats) => stats.activeTasks === 0,
+      20_000
+    );
+    const stats = simulator.stats();
+    expect(stats.tasksStartedByTicker['tBTC-lightning']).toBe(2);
+    expect(stats.okTasksByTicker['tBTC-lightning']).toBe(1);
+  });
+
+  test('KDF restarted right after reporting Ok: the outcome is that Ok, not a re-init', async () => {
+    const { id: node, simulator } = await stack.addNode({ phaseMs: 100 });
+    simulator.injectFault({ kind: 'restart-after-reply', method: STATUS, resultStatus: 'Ok', count: 1 });
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning',
+      activationParams: defaultActivation,
+      poll: fastPoll,
+    });
+    const { report } = await ending(handle);
+    expect(report).toMatchObject({ outcome: 'enabled', address: expect.stringMatching(/^[0-9a-f]{66}$/) });
+    const stats = simulator.stats();
+    expect(stats.restarts).toBe(1);
+    expect(stats.calls[INIT] ?? 0).toBe(0); // counters restart with the process: no init since
+  });
+
+  test('KDF restarted right after reporting Error: the outcome is that Error, not a re-init', async () => {
+    const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
+    simulator.injectFault({ kind: 'restart-after-reply', method: STATUS, resultStatus: 'Error', count: 1 });
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning-port-in-use',
+      activationParams: defaultActivation,
+      poll: fastPoll,
+    });
+    const { report, type } = await ending(handle);
+    expect(type).toBe('Internal');
+    expect(report.outcome).toBe('failed');
+    expect(simulator.stats().calls[INIT] ?? 0).toBe(0);
+  });
+});

@@ -1,0 +1,47 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  metricMeter,
+  proxyActivities,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { EnablementActivities } from '../activities/index.js';
+import { KdfPhaseAttribute, type CompensationInput, type CompensationReport } from './api.js';
+
+/**
+ * Goes on cancelling a KDF task after its enablement ended without the node's answer (design.md G2): the same
+ * compensation activity, retried until `windowMs` has passed. Ends Failed (`CompensationUnconfirmed`) when the
+ * node never answered, so that operators see it.
+ */
+export async function cancelKdfTask(input: CompensationInput): Promise<CompensationReport> {
+  const { node, ticker, taskId, windowMs } = input;
+  const { compensateTask } = proxyActivities<EnablementActivities>({
+    scheduleToCloseTimeout: windowMs,
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  });
+  try {
+    const result = await compensateTask({ node, ticker, taskId });
+    upsertSearchAttributes([{ key: KdfPhaseAttribute, value: result.enabled ? 'enabled' : result.cancel }]);
+    return { node, ticker, taskId, result: result.cancel, enabled: result.enabled };
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
+    const lastError = {
+      type: cause instanceof ApplicationFailure ? (cause.type ?? cause.name) : (cause as Error).name,
+      message: (cause as Error).message,
+    };
+    metricMeter
+      .createCounter('kdf_compensations_unconfirmed', 'tasks', 'KDF tasks whose cancel the node never confirmed')
+      .add(1);
+    log.error('compensation not confirmed: the KDF task may still be running', { node, ticker, taskId, ...lastError });
+    const report: CompensationReport = { node, ticker, taskId, result: 'unconfirmed', enabled: null, lastError };
+    upsertSearchAttributes([{ key: KdfPhaseAttribute, value: report.result }]);
+    throw ApplicationFailure.create({
+      type: 'CompensationUnconfirmed',
+      message: `node ${node} did not confirm the cancel of task ${taskId} within ${windowMs} ms: ${lastError.message}`,
+      nonRetryable: true,
+      details: [report],
+    });
+  }
+}
