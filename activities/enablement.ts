@@ -152,15 +152,12 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
    * finished unread can be replaced under its id by another ticker's. KDF registers the coin before the task turns
    * Ok (contract §2.5), so the coin listed settles it. When it is not listed, the Ok is doubted only if the same
    * process, asked again, still knows the id: a restart right after the read (the task gone, the coin with it)
-   * leaves the Ok KDF reported, and so does a node that stops answering.
+   * leaves the Ok KDF reported. A read that fails fails the attempt; the next one starts from the Ok in the
+   * heartbeat (`okRead`), so a node that restarts meanwhile does not turn that Ok into a lost task.
    */
   async function confirmOk(node: string, ticker: string, taskId: number, ok: TaskState): Promise<TaskState> {
-    try {
-      if ((await enabledCoins(node)).includes(ticker)) return ok;
-      if ((await readStatus(node, taskId)).kind === 'lost') return ok;
-    } catch {
-      return ok;
-    }
+    if ((await enabledCoins(node)).includes(ticker)) return ok;
+    if ((await readStatus(node, taskId)).kind === 'lost') return ok;
     log.warn('a task id read Ok for another ticker: KDF restarted and reused it', { node, ticker, taskId });
     return { kind: 'lost' };
   }
@@ -298,7 +295,11 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
             if (state.kind !== 'in_progress') {
               recordDetection(source);
               stream?.forget(taskId);
-              return finish(state.kind === 'ok' ? await confirmOk(node, ticker, taskId, state) : state);
+              if (state.kind === 'lost' && progress.okRead) return finish({ kind: 'ok', result: progress.okRead });
+              if (state.kind !== 'ok') return finish(state);
+              progress.okRead = state.result;
+              context.heartbeat(progress);
+              return finish(await confirmOk(node, ticker, taskId, state));
             }
             // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
             if (wentBackwards(progress.phase, state.phase)) return finish({ kind: 'lost' });

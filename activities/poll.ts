@@ -5,18 +5,14 @@
  * @module
  */
 import { Context } from '@temporalio/activity';
-import { LIGHTNING_PHASES, type PollHeartbeat, type PollPolicy } from '../workflows/api.js';
+import { LIGHTNING_PHASES, type LightningActivation, type PollHeartbeat, type PollPolicy } from '../workflows/api.js';
 import type { LightningTaskStatus } from './kdf/index.js';
 import type { KdfEventStream, PushedStatus } from './kdf/event-stream.js';
 
 /** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
-export interface ActivationResult {
-  platformCoin: string;
-  address: string;
-  balance: { spendable: string; unspendable: string };
-}
+export type ActivationResult = LightningActivation;
 
 export interface TaskError {
   type: string;

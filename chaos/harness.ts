@@ -1,18 +1,12 @@
 /**
  * The chaos run: a fleet of enablements on simulated KDF nodes while the worker is SIGKILLed and restarted, the
  * Temporal dev server is stopped and restarted, simulators restart (losing their tasks) and inject latency, 5xx,
- * resets and malformed bodies. Afterwards it checks every enablement's outcome, lost and stuck workflows and
- * duplicate activations, and measures the recovery after each disruption.
- *
- * Duplicate activations, precisely: for each (node, ticker) pair,
- *   started  = tasks the node started for the ticker, summed over every simulated KDF process (snapshots taken
- *              just before each simulator restart, plus the final process);
- *   lost     = restarts of that node that happened while the pair's enablement workflow was still open and the
- *              pair had a task in the process being restarted (at most 1 per restart: that task is gone);
- *   duplicates = max(0, started − 1 − lost), for pairs that end enabled (the issue's "init calls per enabled
- *                pair"): a coin activated twice. A failing ticker activates nothing; its extra tasks (a lost init
- *                retried once its first task had failed) are reported as `failedRetries`, not as duplicates.
- * A restart legitimately costs one bounded re-init; anything beyond is a duplicate.
+ * resets, malformed bodies, lost and late replies, cancels that lose the race to a completion, a restart right
+ * after an Ok reply, and cancel outages timed around the deadlines of members whose activation hangs. Afterwards
+ * it checks every enablement's outcome against the node's real state, lost and stuck workflows, duplicate
+ * activations, the compensation workflows and the tasks left running, and measures the recovery after each
+ * disruption. The members are laid out in chaos/layout.ts, the faults in chaos/faults.ts, what is known of each
+ * KDF process in chaos/observer.ts; the checks, with their exact definitions, are in chaos/checks.ts.
  *
  * @module
  */
@@ -24,149 +18,54 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startFleet } from '../client/fleet.js';
-import { startSimulator, type RunningSimulator, type Scenario, type TaskSummary } from '../simulator/index.js';
-import type { FleetInput, FleetMember, FleetProgress } from '../workflows/api.js';
-import { enablementWorkflowId } from '../workflows/api.js';
+import { startSimulator } from '../simulator/index.js';
+import { enablementWorkflowId, type FleetInput, type FleetProgress } from '../workflows/api.js';
+import { checkPair, runningTasks, type PairResult, type RunningTask } from './checks.js';
+import { injectBackgroundFaults, injectRestartAfterOk, kindsInjected, type BackgroundFaults } from './faults.js';
 import {
-  freePort,
-  PROJECT_ROOT,
-  startDevServer,
-  startWorker,
-  type DevServer,
-  type WorkerProcess,
-} from './processes.js';
+  countsAddUp,
+  historyLines,
+  readCompensations,
+  readEnabledCoins,
+  readReports,
+  readVisibility,
+} from './outcomes.js';
+import { membersFor, nodeId, planNodes, scenarioFor, type TickerPlan } from './layout.js';
+import { NodeObserver } from './observer.js';
+import { freePort, PROJECT_ROOT, startDevServer, WorkerSupervisor, type DevServer } from './processes.js';
+import type { ChaosReport, Disruption } from './report.js';
+import { rng, type ChaosOptions } from './options.js';
+import { observeNodes, runSchedule, type ScheduleContext } from './schedule.js';
 
-export interface ChaosOptions {
-  enablements: number;
-  /** Length of the disruption window (the fleet is paced to last about as long). */
-  seconds: number;
-  /** Simulated KDF nodes; default: one per 10 enablements. */
-  nodes?: number;
-  workerKills?: number;
-  devServerRestarts?: number;
-  simulatorRestarts?: number;
-  faultBursts?: number;
-  /**
-   * Inject malformed (truncated, unparsable) replies. Default true. The KDF client classifies them as a
-   * retryable `KdfProtocolError` (a body cut off in transfer; JSON of the wrong shape would not be retried).
-   */
-  malformedFaults?: boolean;
-  /**
-   * Drop replies after handling them (a lost response: init really starts the task). Default true. A retried init
-   * then probes up to 32 task ids for the task it started (activities/enablement.ts `findOrphanTask`).
-   */
-  lostResponses?: boolean;
-  /**
-   * Background 5xx and resets on every node for the whole run (low probability). Default true. Latency and the
-   * scheduled fault bursts are always on.
-   */
-  backgroundErrors?: boolean;
-  /** Every 10th member's ticker fails on the node (a KDF task error), so failures are exercised too. */
-  failEvery?: number;
-  phaseMs?: number;
-  seed?: number;
-  /** Give up waiting for the fleet this long after the disruption window. */
-  settleSeconds?: number;
-  onPid?: (pid: number) => void;
-  log?: (line: string) => void;
-  keepDir?: boolean;
-}
-
-export type DisruptionKind = 'worker-kill' | 'dev-server-restart' | 'simulator-restart' | 'fault-burst';
-
-export interface Disruption {
-  kind: DisruptionKind;
-  target: string;
-  /** ms since the run started */
-  at: number;
-  /** ms the component was down (kill → running again; stop → healthy again); 0 for instantaneous ones */
-  downMs: number;
-  /** ms from the end of the disruption to the next enablement that closed; undefined when none closed after */
-  recoveryMs: number | undefined;
-  detail?: string;
-}
-
-export interface PairResult {
-  node: string;
-  ticker: string;
-  expected: 'enabled' | 'failed';
-  status: string;
-  correct: boolean;
-  started: number;
-  lost: number;
-  duplicates: number;
-  /** extra tasks of a failing ticker beyond the first (and restarts): retries of a failed activation */
-  failedRetries: number;
-  /** the failure the fleet recorded, when the member did not end enabled */
-  failure?: string;
-}
-
-export interface ChaosReport {
-  seed: number;
-  enablements: number;
-  nodes: number;
-  durationMs: number;
-  fleet: FleetProgress | undefined;
-  fleetError: string | undefined;
-  countsAddUp: boolean;
-  correct: number;
-  incorrect: PairResult[];
-  /** members without a closed enablement workflow in visibility */
-  lost: string[];
-  /** enablement workflows still open at the deadline */
-  stuck: string[];
-  duplicates: number;
-  failedRetries: number;
-  /** re-inits explained by simulator restarts */
-  legitimateReinits: number;
-  disruptions: Disruption[];
-  /** unplanned worker exits (restarted by the supervisor) */
-  unplannedWorkerExits: number;
-  faultsInjected: Record<string, number>;
-  pairs: PairResult[];
-  workerLog: string;
-}
+export { formatReport, passed, type ChaosReport, type Disruption, type DisruptionKind } from './report.js';
+export type { PairResult } from './checks.js';
+export type { ChaosOptions } from './options.js';
 
 const USERPASS = 'Chaos-Userpass-5e2a7c1b-never-leak';
-const PLATFORM = 'tBTC-segwit';
-/** How long a fault burst lasts on its node. */
-const BURST_MS = 10_000;
+/** How long after that it waits for tasks still running to end by themselves (an activation lasts ~3 s). */
+const DRAIN_WAIT_MS = 15_000;
 
-/** mulberry32: a seeded PRNG, so a schedule can be replayed with --seed. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-interface NodeSetup {
+export interface ChaosNode {
   id: string;
-  tickers: { ticker: string; port: number; fails: boolean }[];
-  simulator: RunningSimulator;
-  /** stats snapshots taken just before each restart */
-  restarts: { at: number; tasks: TaskSummary[]; started: Record<string, number> }[];
+  tickers: TickerPlan[];
+  observer: NodeObserver;
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const random = rng(seed);
-  /** A node with tasks running, so a disruption there hits enablements; any node when none has. */
-  const pickBusy = (candidates: NodeSetup[]): NodeSetup => {
-    const busy = candidates.filter((candidate) => candidate.simulator.stats().activeTasks > 0);
-    const pool = busy.length > 0 ? busy : candidates;
-    return pool[Math.floor(random() * pool.length)]!;
-  };
   const total = options.enablements;
   const nodeCount = Math.max(1, options.nodes ?? Math.ceil(total / 10));
-  const failEvery = options.failEvery ?? 10;
-  const phaseMs = options.phaseMs ?? 400;
-  const malformed = options.malformedFaults ?? true;
+  const hangMembers = options.hangMembers ?? Math.max(1, Math.round(total / 50));
+  const hangTimeoutMs = options.hangTimeoutMs ?? 15_000;
+  const background: BackgroundFaults = {
+    errors: options.backgroundErrors ?? true,
+    lostResponses: options.lostResponses ?? true,
+    malformed: options.malformedFaults ?? true,
+    completeOnCancel: options.completeOnCancel ?? 0.2,
+  };
+  const restartAfterOk = options.restartAfterOk ?? true;
   const windowMs = options.seconds * 1_000;
   const dir = mkdtempSync(path.join(tmpdir(), 'kdf-chaos-'));
   const workerLogFile = path.join(dir, 'worker.log');
@@ -175,56 +74,46 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const fleetId = `chaos-${runId}`;
   log(`chaos: seed ${seed}, ${total} enablements on ${nodeCount} nodes, ${options.seconds} s window, dir ${dir}`);
 
-  const nodes: NodeSetup[] = [];
+  const nodes: ChaosNode[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   let devServer: DevServer | undefined;
-  let worker: WorkerProcess | undefined;
+  let supervisor: WorkerSupervisor | undefined;
   let connection: Connection | undefined;
-  let stopping = false;
-  let unplannedWorkerExits = 0;
   const t0 = Date.now();
   const now = () => Date.now() - t0;
 
   try {
-    // simulated nodes: the members spread over them, each ticker with its own listening port
-    for (let n = 0; n < nodeCount; n++) {
-      const count = Math.floor(total / nodeCount) + (n < total % nodeCount ? 1 : 0);
-      const tickers = Array.from({ length: count }, (_, i) => {
-        const fails = failEvery > 0 && (n * 7 + i) % failEvery === failEvery - 1;
-        return { ticker: `${fails ? 'lnfail' : 'ln'}-${i}`, port: 9735 + i, fails };
+    const plans = planNodes({
+      total,
+      nodeCount,
+      failEvery: options.failEvery ?? 10,
+      hangMembers,
+      cancelOutages: options.cancelOutages ?? Math.ceil(hangMembers / 2),
+      refusedMembers: options.refusedMembers ?? Math.max(1, Math.round(total / 100)),
+      runId,
+    });
+    for (const [n, tickers] of plans.entries()) {
+      const id = nodeId(runId, n);
+      const observer = new NodeObserver(id, new Map(tickers.map(({ ticker, address }) => [address, ticker])));
+      const simulator = await startSimulator({
+        userpass: USERPASS,
+        scenario: scenarioFor(tickers, options.phaseMs ?? 400),
+        onTaskStatus: observer.onTaskStatus,
       });
-      const scenario: Scenario = {
-        coins: [
-          { ticker: PLATFORM, protocol: 'UTXO', enabled: true },
-          ...tickers.map(({ ticker, fails }) => ({
-            ticker,
-            protocol: 'LIGHTNING' as const,
-            platform: PLATFORM,
-            activation: {
-              phaseMs,
-              outcome: fails
-                ? {
-                    kind: 'error' as const,
-                    atPhase: 'InitializingPeerManager' as const,
-                    error: 'chaos: scripted failure',
-                  }
-                : { kind: 'ok' as const },
-            },
-          })),
-        ],
-      };
-      const simulator = await startSimulator({ userpass: USERPASS, scenario });
-      nodes.push({ id: `chaos-${runId}-n${String(n).padStart(2, '0')}`, tickers, simulator, restarts: [] });
+      observer.attach(simulator);
+      injectBackgroundFaults(
+        simulator,
+        background,
+        tickers.some(({ cancelOutage }) => cancelOutage)
+      );
+      nodes.push({ id, tickers, observer });
     }
-    // background faults on every node, at a low rate, for the whole run
-    for (const node of nodes) {
-      node.simulator.injectFault({ kind: 'latency', latencyMs: 300, probability: 0.08 });
-      if (options.backgroundErrors ?? true) {
-        node.simulator.injectFault({ kind: 'http503', probability: 0.02 });
-        node.simulator.injectFault({ kind: 'http500', probability: 0.01 });
-        node.simulator.injectFault({ kind: 'reset', probability: 0.02 });
-      }
-      if (options.lostResponses ?? true) node.simulator.injectFault({ kind: 'drop-after-handling', probability: 0.01 });
-      if (malformed) node.simulator.injectFault({ kind: 'malformed', probability: 0.02 });
+    // on a node without a refused member, whose init count is checked exactly
+    const restartable = nodes.filter((node) => node.tickers.every(({ kind }) => kind !== 'refused'));
+    const restartNode = restartable[Math.floor(random() * restartable.length)];
+    if (restartAfterOk && restartNode) {
+      injectRestartAfterOk(restartNode.observer.simulator);
+      log(`chaos: ${restartNode.id} restarts after its first Ok status reply`);
     }
 
     const port = await freePort();
@@ -245,47 +134,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const workerOptions = {
       temporalAddress: address,
       taskQueue,
-      nodes: Object.fromEntries(nodes.map((node) => [node.id, node.simulator.url])),
+      nodes: Object.fromEntries(nodes.map((node) => [node.id, node.observer.simulator.url])),
       userpass: USERPASS,
       dir,
       workflowBundle: bundleFile,
       logFile: workerLogFile,
       ...(options.onPid && { onPid: options.onPid }),
     };
-    /** Starts a worker and keeps one running: an exit we did not cause is counted and answered with a restart. */
-    let planned = false;
-    const launchWorker = async (): Promise<void> => {
-      for (;;) {
-        try {
-          const started = await startWorker(workerOptions);
-          worker = started;
-          void started.exited.then(() => {
-            if (stopping || planned || worker !== started) return;
-            unplannedWorkerExits++;
-            log(`chaos: worker ${started.pid} exited unplanned at ${now()} ms; restarting`);
-            void launchWorker();
-          });
-          return;
-        } catch (error) {
-          if (stopping) return;
-          log(`chaos: worker start failed (${(error as Error).message.split('\n')[0]}); retrying`);
-          await sleep(1_000);
-        }
-      }
-    };
-    await launchWorker();
-    log(`chaos: worker running (pid ${worker?.pid})`);
+    supervisor = new WorkerSupervisor(workerOptions, log);
+    await supervisor.launch();
+    log(`chaos: worker running (pid ${supervisor.pid})`);
 
     connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace: 'default' });
 
-    const members: FleetMember[] = nodes.flatMap((node) =>
-      node.tickers.map(({ ticker, port: listeningPort }) => ({
-        node: node.id,
-        ticker,
-        activationParams: { listening_port: listeningPort },
-      }))
-    );
+    const members = membersFor(nodes, hangTimeoutMs);
     const perNode = Math.max(...nodes.map((node) => node.tickers.length));
     // the fleet starts about 1 member per (seconds / total), so starting lasts at least the disruption window
     const startsPerSecond = Math.max(1, Math.floor(total / Math.max(1, options.seconds)));
@@ -293,7 +156,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       fleetId,
       defaults: {
         activationParams: {},
-        platformCoin: PLATFORM,
+        platformCoin: 'tBTC-segwit',
         poll: { initialIntervalMs: 200, maxIntervalMs: 1_000, backoffCoefficient: 1.5 },
       },
       members,
@@ -305,99 +168,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await startFleet(client, input, { taskQueue });
     log(`chaos: fleet ${fleetId} started (${members.length} members, ${startsPerSecond} starts/s)`);
 
-    // the disruption schedule: evenly spread slots with jitter, shuffled kinds
-    const kinds: DisruptionKind[] = [
-      ...Array<DisruptionKind>(options.workerKills ?? 3).fill('worker-kill'),
-      ...Array<DisruptionKind>(options.devServerRestarts ?? 1).fill('dev-server-restart'),
-      ...Array<DisruptionKind>(Math.min(options.simulatorRestarts ?? 2, nodes.length)).fill('simulator-restart'),
-      ...Array<DisruptionKind>(options.faultBursts ?? 2).fill('fault-burst'),
-    ];
-    for (let i = kinds.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
-    }
-    const slot = windowMs / (kinds.length + 1);
-    const schedule = kinds.map((kind, i) => ({ kind, at: fleetStartedAt + slot * (i + 0.75 + random() * 0.5) }));
-    const restartable = [...nodes];
     const disruptions: Disruption[] = [];
+    const observing = observeNodes({ nodes, hangTimeoutMs, disruptions, timers, now, log });
+    timers.add(observing);
 
-    let fleetDone = false;
-    const chaos = (async () => {
-      for (const event of schedule) {
-        const wait = event.at - now();
-        if (wait > 0) await sleep(wait);
-        if (fleetDone) {
-          log(`chaos: fleet finished before the ${event.kind} planned at ${Math.round(event.at)} ms`);
-          continue;
-        }
-        const at = now();
-        switch (event.kind) {
-          case 'worker-kill': {
-            const victim = worker;
-            planned = true;
-            await victim?.kill('SIGKILL');
-            planned = false;
-            await launchWorker();
-            disruptions.push({
-              kind: event.kind,
-              target: `pid ${victim?.pid}`,
-              at,
-              downMs: now() - at,
-              recoveryMs: undefined,
-            });
-            break;
-          }
-          case 'dev-server-restart': {
-            await devServer?.stop();
-            await sleep(1_000 + random() * 2_000);
-            devServer = await startDevServer(port, dbFile, serverLog);
-            options.onPid?.(devServer.pid);
-            disruptions.push({ kind: event.kind, target: address, at, downMs: now() - at, recoveryMs: undefined });
-            break;
-          }
-          case 'simulator-restart': {
-            // each node restarts at most once
-            const node = pickBusy(restartable);
-            restartable.splice(restartable.indexOf(node), 1);
-            const stats = node.simulator.stats();
-            node.restarts.push({ at: Date.now(), tasks: stats.tasks, started: stats.tasksStartedByTicker });
-            node.simulator.restart();
-            const running = stats.tasks.filter((task) => task.state === 'InProgress').length;
-            disruptions.push({
-              kind: event.kind,
-              target: node.id,
-              at,
-              downMs: 0,
-              recoveryMs: undefined,
-              detail: `${stats.tasks.length} tasks dropped (${running} running)`,
-            });
-            break;
-          }
-          case 'fault-burst': {
-            const node = pickBusy(nodes);
-            const running = node.simulator.stats().activeTasks;
-            const kinds = malformed
-              ? (['http502', 'http503', 'reset', 'malformed'] as const)
-              : (['http502', 'http503', 'reset'] as const);
-            const kind = kinds[Math.floor(random() * kinds.length)]!;
-            // a window of time, as a real outage is: a count of failed requests would last as long as the
-            // retries (backing off to 30 s) took to use it up, minutes on a node that few enablements use
-            node.simulator.injectFault({ kind, durationMs: BURST_MS });
-            node.simulator.injectFault({ kind: 'latency', latencyMs: 1_500, durationMs: BURST_MS });
-            disruptions.push({
-              kind: event.kind,
-              target: node.id,
-              at,
-              downMs: BURST_MS,
-              recoveryMs: undefined,
-              detail: `${BURST_MS / 1_000} s of ${kind}, each reply 1.5 s late (${running} tasks running)`,
-            });
-            break;
-          }
-        }
-        log(`chaos: ${event.kind} at ${at} ms (${disruptions[disruptions.length - 1]?.target ?? ''})`);
-      }
-    })();
+    const context: ScheduleContext = {
+      options,
+      random,
+      nodes,
+      disruptions,
+      windowMs,
+      fleetStartedAt,
+      now,
+      log,
+      fleetDone: false,
+      killWorker: () => supervisor!.kill(),
+      restartDevServer: async () => {
+        await devServer?.stop();
+        await sleep(1_000 + random() * 2_000);
+        devServer = await startDevServer(port, dbFile, serverLog);
+        options.onPid?.(devServer.pid);
+        return address;
+      },
+    };
+    const chaos = runSchedule(context);
 
     // wait for the fleet, through outages (the client reconnects by itself; result() long-polls again)
     const deadline = t0 + fleetStartedAt + windowMs + (options.settleSeconds ?? 180) * 1_000;
@@ -423,116 +217,81 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         clearTimeout(timer);
       }
     }
-    fleetDone = true;
+    context.fleetDone = true;
     await chaos;
     if (!fleet && !fleetError) fleetError = `fleet not finished by the deadline`;
+    log(`chaos: fleet ${fleet ? 'done' : 'NOT done'} at ${now()} ms`);
 
-    // visibility: every member must have a closed enablement workflow
-    const closeTimes: number[] = [];
-    const statusById = new Map<string, { status: string; closeTime: number | undefined }>();
-    const readVisibility = async () => {
-      statusById.clear();
-      closeTimes.length = 0;
-      const query = `WorkflowType = 'enableLightning' AND KdfFleet = '${fleetId}'`;
-      for await (const info of client.workflow.list({ query, pageSize: 500 })) {
-        const closeTime = info.closeTime?.getTime();
-        statusById.set(info.workflowId, { status: info.status.name, closeTime });
-        if (closeTime !== undefined) closeTimes.push(closeTime);
-      }
-    };
-    const settled = Date.now() + 20_000;
-    for (;;) {
-      try {
-        await readVisibility();
-        const closed = [...statusById.values()].filter((entry) => entry.status !== 'RUNNING').length;
-        if (closed >= total || Date.now() > settled) break;
-      } catch {
-        if (Date.now() > settled) break;
-      }
-      await sleep(500);
-    }
-    closeTimes.sort((a, b) => a - b);
-
+    const visibility = await readVisibility(client, fleetId, total);
+    disruptions.sort((a, b) => a.at - b.at);
     for (const disruption of disruptions) {
       const end = t0 + disruption.at + disruption.downMs;
-      const next = closeTimes.find((time) => time > end);
+      const next = visibility.closeTimes.find((time) => time > end);
       disruption.recoveryMs = next === undefined ? undefined : next - end;
     }
+    const reports = await readReports(client, nodes, visibility.entries);
+    const compensations = await readCompensations(
+      client,
+      reports,
+      Date.now() + (options.compensationWaitSeconds ?? 120) * 1_000
+    );
+    log(`chaos: ${compensations.length} compensation workflows read at ${now()} ms`);
 
-    // outcomes, lost, stuck and duplicates per pair
-    const pairs: PairResult[] = [];
-    const lost: string[] = [];
-    const stuck: string[] = [];
-    const faultsInjected: Record<string, number> = {};
-    for (const node of nodes) {
-      const final = node.simulator.stats();
-      for (const [kind, count] of Object.entries(final.faultsInjected)) {
-        faultsInjected[kind] = (faultsInjected[kind] ?? 0) + count;
-      }
-      for (const { ticker, fails } of node.tickers) {
-        const workflowId = enablementWorkflowId(node.id, ticker);
-        const entry = statusById.get(workflowId);
-        if (!entry) lost.push(workflowId);
-        else if (entry.status === 'RUNNING') stuck.push(workflowId);
-        const started =
-          node.restarts.reduce((sum, restart) => sum + (restart.started[ticker] ?? 0), 0) +
-          (final.tasksStartedByTicker[ticker] ?? 0);
-        const lostTasks = node.restarts.filter(
-          (restart) =>
-            restart.tasks.some((task) => task.ticker === ticker) &&
-            (entry?.closeTime === undefined || entry.closeTime > restart.at)
-        ).length;
-        const expected = fails ? 'failed' : 'enabled';
-        const status = entry?.status ?? 'MISSING';
-        pairs.push({
-          node: node.id,
-          ticker,
-          expected,
-          status,
-          correct: status === (fails ? 'FAILED' : 'COMPLETED'),
-          started,
-          lost: lostTasks,
-          duplicates: fails ? 0 : Math.max(0, started - 1 - lostTasks),
-          failedRetries: fails ? Math.max(0, started - 1 - lostTasks) : 0,
+    // tasks still running end by themselves within an activation's length (those nothing explains)
+    const reportsByNode = (node: ChaosNode) =>
+      new Map(
+        node.tickers.flatMap(({ ticker }) => {
+          const report = reports.get(`${node.id}/${ticker}`)?.report;
+          return report ? [[ticker, report] as const] : [];
+        })
+      );
+    const leftRunning = () =>
+      nodes.map((node) =>
+        runningTasks(node.observer, node.tickers, node.observer.observe().tasks, reportsByNode(node))
+      );
+    const drainBy = Date.now() + DRAIN_WAIT_MS;
+    while (Date.now() < drainBy && leftRunning().some(({ unexplained }) => unexplained.length > 0)) await sleep(500);
+    for (const timer of timers) clearTimeout(timer);
+    for (const node of nodes) node.observer.simulator.clearFaults();
+    const enabledCoins = await readEnabledCoins(nodes, USERPASS);
+    const running = leftRunning();
+    const finals = new Map(nodes.map((node) => [node.id, node.observer.finish()]));
+
+    const pairs: PairResult[] = nodes.flatMap((node) =>
+      node.tickers.map((plan) => {
+        const key = `${node.id}/${plan.ticker}`;
+        const read = reports.get(key);
+        const workflowId = read?.report?.compensation?.workflowId;
+        return checkPair({
+          observer: node.observer,
+          plan,
+          entry: visibility.entries.get(key),
+          report: read?.report,
+          reportError: read?.error,
+          coinListed: enabledCoins.get(node.id)?.includes(plan.ticker),
+          compensation: compensations.find((c) => c.workflowId === workflowId),
+          finalTasks: finals.get(node.id)?.tasks ?? [],
         });
-      }
-    }
-    // an enabled member's report must name a task of its own ticker (checked on nodes that never restarted, where
-    // task ids are unique): a retried init that adopted another member's task would pass every other check
-    for (const pair of pairs) {
-      const node = nodes.find((candidate) => candidate.id === pair.node)!;
-      if (pair.status !== 'COMPLETED' || node.restarts.length > 0) continue;
-      try {
-        const result = (await client.workflow.getHandle(enablementWorkflowId(pair.node, pair.ticker)).result()) as {
-          taskId: number | null;
-        };
-        const task = node.simulator.stats().tasks.find((candidate) => candidate.id === result.taskId);
-        if (result.taskId !== null && task?.ticker !== pair.ticker) {
-          pair.correct = false;
-          pair.failure = `reported task ${result.taskId}, which belongs to ${task?.ticker ?? 'no ticker'}`;
-        }
-      } catch (error) {
-        pair.correct = false;
-        pair.failure = `result unreadable: ${(error as Error).message}`;
-      }
-    }
-    // a failed member must have failed for the scripted KDF error, not for the chaos
-    if (fleet) {
-      for (const failure of fleet.failures) {
-        const pair = pairs.find((p) => p.node === failure.node && p.ticker === failure.ticker);
-        if (!pair) continue;
-        pair.failure = `${failure.type}: ${failure.message}`;
-        if (pair.expected !== 'failed' || failure.type !== 'Internal') pair.correct = false;
+      })
+    );
+    const faultsInjected: Record<string, number> = Object.fromEntries(
+      kindsInjected(background, restartAfterOk && restartNode !== undefined).map((kind) => [kind, 0])
+    );
+    for (const stats of finals.values()) {
+      for (const [kind, count] of Object.entries(stats.faultsInjected)) {
+        faultsInjected[kind] = (faultsInjected[kind] ?? 0) + count;
       }
     }
     const incorrect = pairs.filter((pair) => !pair.correct);
-    const expectedFailed = pairs.filter((pair) => pair.expected === 'failed').length;
-    const counts = fleet?.counts;
-    const countsAddUp =
-      counts !== undefined &&
-      counts.enabled + counts.failed + counts.cancelled + counts.timed_out === total &&
-      counts.enabled === total - expectedFailed &&
-      counts.failed === expectedFailed;
+    const lost = pairs.filter((pair) => pair.status === 'MISSING').map((pair) => `${pair.node}/${pair.ticker}`);
+    const stuck = pairs.filter((pair) => pair.status === 'RUNNING').map((pair) => `${pair.node}/${pair.ticker}`);
+    const histories: Record<string, string[]> = {};
+    const interesting = pairs.filter((p) => p.correct && (p.kind === 'hang' || p.residual !== undefined));
+    for (const pair of [...incorrect.slice(0, 10), ...interesting]) {
+      const workflowId = enablementWorkflowId(pair.node, pair.ticker);
+      histories[workflowId] = await historyLines(client, workflowId).catch((error: Error) => [error.message]);
+    }
+    const flatten = (key: 'explained' | 'unexplained'): RunningTask[] => running.flatMap((r) => r[key]);
 
     return {
       seed,
@@ -541,99 +300,38 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       durationMs: now(),
       fleet,
       fleetError,
-      countsAddUp,
+      countsAddUp: countsAddUp(fleet, pairs),
       correct: pairs.length - incorrect.length,
       incorrect,
+      residuals: pairs.filter((pair) => pair.residual !== undefined),
       lost,
       stuck,
       duplicates: pairs.reduce((sum, pair) => sum + pair.duplicates, 0),
-      failedRetries: pairs.reduce((sum, pair) => sum + pair.failedRetries, 0),
-      legitimateReinits: pairs.reduce((sum, pair) => sum + Math.min(pair.lost, Math.max(0, pair.started - 1)), 0),
+      tasksStarted: pairs.reduce((sum, pair) => sum + pair.started, 0),
+      initsInDoubt: pairs.reduce((sum, pair) => sum + pair.initsInDoubt, 0),
+      compensations,
+      compensationsNotEnded: compensations
+        .filter((c) => c.status !== 'COMPLETED' || c.report?.result === 'unconfirmed')
+        .map((c) => c.workflowId),
+      leftRunning: flatten('unexplained'),
+      leftRunningByInitsInDoubt: flatten('explained'),
+      faultRestarts: nodes.reduce(
+        (sum, node) => sum + node.observer.processes.filter((p) => p.end === 'fault-restart').length,
+        0
+      ),
       disruptions,
-      unplannedWorkerExits,
+      unplannedWorkerExits: supervisor.unplannedExits,
       faultsInjected,
       pairs,
+      histories,
       workerLog: workerLogFile,
     };
   } finally {
-    stopping = true;
-    await worker?.kill('SIGKILL').catch(() => undefined);
+    for (const timer of timers) clearTimeout(timer);
+    await supervisor?.stop();
     await connection?.close().catch(() => undefined);
     await devServer?.stop().catch(() => undefined);
-    await Promise.all(nodes.map((node) => node.simulator.stop()));
+    await Promise.all(nodes.map((node) => node.observer.simulator.stop()));
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The report as an aligned text table. */
-export function formatReport(report: ChaosReport): string {
-  const lines: string[] = [];
-  const row = (cells: (string | number)[], widths: number[]) =>
-    cells
-      .map((cell, i) => String(cell).padEnd(widths[i] ?? 10))
-      .join('  ')
-      .trimEnd();
-  const counts = report.fleet?.counts;
-  lines.push(
-    `Chaos run (seed ${report.seed}): ${report.enablements} enablements on ${report.nodes} nodes, ${(report.durationMs / 1_000).toFixed(1)} s`
-  );
-  lines.push('');
-  const summary: [string, string | number][] = [
-    [
-      'enabled / failed / cancelled / timed out',
-      counts
-        ? `${counts.enabled} / ${counts.failed} / ${counts.cancelled} / ${counts.timed_out}`
-        : `n/a (${report.fleetError ?? ''})`,
-    ],
-    ['fleet counts add up to the total', report.countsAddUp ? 'yes' : 'NO'],
-    ['correct final outcomes', `${report.correct} / ${report.enablements}`],
-    ['lost workflows', report.lost.length],
-    ['stuck workflows', report.stuck.length],
-    ['duplicate activations', report.duplicates],
-    ['extra tasks of failing tickers', report.failedRetries],
-    ['re-inits explained by simulator restarts', report.legitimateReinits],
-    ['unplanned worker exits', report.unplannedWorkerExits],
-    [
-      'faults injected',
-      Object.entries(report.faultsInjected)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ') || 'none',
-    ],
-  ];
-  for (const [key, value] of summary) lines.push(row([key, value], [42, 0]));
-  lines.push('');
-  const widths = [3, 19, 30, 9, 9, 13, 0];
-  lines.push(row(['#', 'disruption', 'target', 'at (s)', 'down (s)', 'recovery (s)', 'detail'], widths));
-  report.disruptions.forEach((d, i) =>
-    lines.push(
-      row(
-        [
-          i + 1,
-          d.kind,
-          d.target,
-          (d.at / 1_000).toFixed(1),
-          (d.downMs / 1_000).toFixed(1),
-          d.recoveryMs === undefined ? 'none' : (d.recoveryMs / 1_000).toFixed(1),
-          d.detail ?? '',
-        ],
-        widths
-      )
-    )
-  );
-  if (report.incorrect.length > 0) {
-    lines.push('');
-    lines.push('incorrect outcomes:');
-    for (const pair of report.incorrect.slice(0, 20))
-      lines.push(
-        `  ${pair.node}/${pair.ticker}: expected ${pair.expected}, got ${pair.status}${pair.failure ? ` (${pair.failure})` : ''}`
-      );
-  }
-  const dups = report.pairs.filter((pair) => pair.duplicates > 0);
-  if (dups.length > 0) {
-    lines.push('');
-    lines.push('duplicate activations:');
-    for (const pair of dups.slice(0, 20))
-      lines.push(`  ${pair.node}/${pair.ticker}: ${pair.started} tasks, ${pair.lost} lost to restarts`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -134,3 +134,56 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerProcess
     },
   };
 }
+
+/** Keeps one worker running: an exit the run did not cause is counted and answered with a restart. */
+export class WorkerSupervisor {
+  #worker: WorkerProcess | undefined;
+  #planned = false;
+  #stopping = false;
+  unplannedExits = 0;
+
+  constructor(
+    private readonly options: WorkerOptions,
+    private readonly log: (line: string) => void
+  ) {}
+
+  get pid(): number | undefined {
+    return this.#worker?.pid;
+  }
+
+  /** Starts a worker, retrying every second until one runs (or the supervisor is stopped). */
+  async launch(): Promise<void> {
+    for (;;) {
+      try {
+        const started = await startWorker(this.options);
+        this.#worker = started;
+        void started.exited.then(() => {
+          if (this.#stopping || this.#planned || this.#worker !== started) return;
+          this.unplannedExits++;
+          this.log(`chaos: worker ${started.pid} exited unplanned; restarting`);
+          void this.launch();
+        });
+        return;
+      } catch (error) {
+        if (this.#stopping) return;
+        this.log(`chaos: worker start failed (${(error as Error).message.split('\n')[0]}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  /** SIGKILLs the worker and starts another; returns the victim's name. */
+  async kill(): Promise<string> {
+    const victim = this.#worker;
+    this.#planned = true;
+    await victim?.kill('SIGKILL');
+    this.#planned = false;
+    await this.launch();
+    return `pid ${victim?.pid}`;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#worker?.kill('SIGKILL').catch(() => undefined);
+  }
+}

@@ -25,7 +25,7 @@ import { EnablementNotFoundError } from './errors.js';
 import { asReport, reportFromResult, reportFromWorkflowError } from './report.js';
 import { ID_PATTERN, InputError, validateEnableInput } from './schema.js';
 import { formatDuration } from './duration.js';
-import { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat } from './live-progress.js';
+import { decodePollHeartbeat, mergePollHeartbeat } from './live-progress.js';
 
 /** Workflow type name of `enableLightning` in workflows/index.ts. */
 export const ENABLE_WORKFLOW_TYPE = 'enableLightning';
@@ -142,8 +142,8 @@ export async function cancelEnablement(
 
 /**
  * The progress of an enablement. For a running one, the live view: the workflow's `progress` query merged with the
- * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}), and the retries of a pending start
- * ({@link mergePendingStart}); the query alone when that heartbeat is missing or unreadable. For a finished one,
+ * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}); the query alone when that heartbeat
+ * is missing or unreadable. For a finished one,
  * built from its report (the query needs a live run).
  */
 export async function getProgress(client: Client, node: string, ticker: string): Promise<EnablementProgress> {
@@ -163,7 +163,7 @@ export async function getProgress(client: Client, node: string, ticker: string):
     description.raw.pendingActivities
   );
   const progress = await client.workflow.getHandle(handle.workflowId, description.runId).query(progressQuery);
-  return mergePendingStart(mergePollHeartbeat(progress, heartbeat), description.raw.pendingActivities);
+  return mergePollHeartbeat(progress, heartbeat);
 }
 
 export function progressFromReport(report: EnablementReport): EnablementProgress {

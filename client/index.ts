@@ -24,7 +24,7 @@ export type {
   ListFilter,
   EnablementSummary,
 } from './enablements.js';
-export { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat, PollHeartbeatShape } from './live-progress.js';
+export { decodePollHeartbeat, mergePollHeartbeat, PollHeartbeatShape } from './live-progress.js';
 export type { LivePoll, PendingActivityLike } from './live-progress.js';
 export { startFleet, fleetHandle, getFleetProgress, cancelFleet, waitForFleet, FLEET_WORKFLOW_TYPE } from './fleet.js';
 export type { StartedFleet } from './fleet.js';

@@ -3,7 +3,7 @@
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { ActivitySerializationContext, LoadedDataConverter, Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, START_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
+import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
 import type { EnablementProgress, PhaseRecord, PollHeartbeat } from '../workflows/api.js';
 
 const PhaseRecordShape = z.object({ phase: z.string(), at: z.string() });
@@ -109,19 +109,4 @@ export function mergePollHeartbeat(
   const lastError = laterError(progress.lastError, heartbeat.lastError);
   if (lastError) merged.lastError = lastError;
   return merged;
-}
-
-/**
- * The progress with the retries of a pending first start (`startActivation`), which the workflow counts only when
- * it returns: a node that is down shows its retries while the enablement is still `starting`. Not counted once
- * the workflow has moved on, so a start that returned between the describe and the query is not counted twice.
- */
-export function mergePendingStart(
-  progress: EnablementProgress,
-  pendingActivities: readonly PendingActivityLike[] | null | undefined
-): EnablementProgress {
-  if (progress.phase !== STARTING_PHASE) return progress;
-  const start = pendingActivities?.find((activity) => activity.activityType?.name === START_ACTIVITY);
-  const retries = Math.max(1, start?.attempt ?? 1) - 1;
-  return retries === 0 ? progress : { ...progress, retries: progress.retries + retries };
 }

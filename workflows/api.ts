@@ -188,6 +188,18 @@ export interface PollHeartbeat {
   /** Status calls made so far by this poll. */
   polls: number;
   lastError?: { type: string; message: string; at: string };
+  /**
+   * The Ok this poll read and was checking when its attempt failed: if the next attempt finds the task gone, KDF
+   * restarted after reporting it, and that Ok stands (docs/guarantees.md G3).
+   */
+  okRead?: LightningActivation;
+}
+
+/** What a task that ended Ok reported (`status` details, in our field names). */
+export interface LightningActivation {
+  platformCoin: string;
+  address: string;
+  balance: LightningBalance;
 }
 
 export interface EnablementProgress {

@@ -10,7 +10,7 @@ import { encryptionDataConverter } from '../../codec/encryption-codec.js';
 import { parseKeyring } from '../../codec/keys.js';
 import { getProgress } from '../../client/enablements.js';
 import { ExitCode } from '../../client/exit-codes.js';
-import { decodePollHeartbeat, mergePendingStart, mergePollHeartbeat } from '../../client/live-progress.js';
+import { decodePollHeartbeat, mergePollHeartbeat } from '../../client/live-progress.js';
 import type { PendingActivityLike } from '../../client/live-progress.js';
 import { lineView } from '../../client/output.js';
 import { enablementWorkflowId, POLL_ACTIVITY, START_ACTIVITY } from '../../workflows/api.js';
@@ -197,33 +197,6 @@ describe('mergePollHeartbeat', () => {
   });
 });
 
-describe('mergePendingStart', () => {
-  const start = (attempt: number | null): PendingActivityLike => ({ ...pending(undefined, START_ACTIVITY), attempt });
-
-  test("while starting, a pending start's retries are added", () => {
-    expect(mergePendingStart(progress({ phase: 'starting', taskId: null }), [start(5)]).retries).toBe(4);
-    expect(mergePendingStart(progress({ phase: 'starting', retries: 2 }), [pending(undefined), start(3)]).retries).toBe(
-      4
-    );
-  });
-
-  test('unchanged on a first attempt, without a pending start, or once the workflow has moved on', () => {
-    const starting = progress({ phase: 'starting', taskId: null });
-    for (const activities of [
-      undefined,
-      null,
-      [],
-      [start(1)],
-      [start(null)],
-      [{ ...pending(undefined), attempt: 3 }],
-    ]) {
-      expect(mergePendingStart(starting, activities)).toBe(starting);
-    }
-    const activating = progress({ retries: 2 });
-    expect(mergePendingStart(activating, [start(3)])).toBe(activating);
-  });
-});
-
 describe('decodePollHeartbeat', () => {
   const owner = { namespace: NAMESPACE, workflowId: WORKFLOW_ID };
   const loaded = (dataConverter?: DataConverter): LoadedDataConverter =>
@@ -325,13 +298,6 @@ describe('getProgress', () => {
     const { client, log } = clientWith(ENCRYPTED, [{ query, activities }]);
     await expect(getProgress(client, NODE, TICKER)).resolves.toEqual(mergePollHeartbeat(query, SEEN));
     expect(log).toEqual([`handle ${WORKFLOW_ID} -`, 'describe', `handle ${WORKFLOW_ID} run-1`, 'query']);
-  });
-
-  test('starting: the retries of the pending start are added', async () => {
-    const query = progress({ phase: 'starting', taskId: null });
-    const activities = [{ ...pending(undefined, START_ACTIVITY), attempt: 6 }];
-    const { client } = clientWith(undefined, [{ query, activities }]);
-    await expect(getProgress(client, NODE, TICKER)).resolves.toEqual({ ...query, retries: 5 });
   });
 
   test('an undecodable heartbeat falls back to the query alone', async () => {

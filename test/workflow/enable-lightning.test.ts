@@ -9,26 +9,14 @@ import {
   type EnablementProgress,
   type EnablementReport,
 } from '../../workflows/api.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import { createKdfClient } from '../../activities/kdf/index.js';
 import type { Fault } from '../../simulator/index.js';
-import {
-  EnablementStack,
-  TEST_USERPASS,
-  defaultActivation,
-  eventually,
-  workflowBundle,
-} from '../helpers/enablement-stack.js';
+import { committedHistories, recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
+import { EnablementStack, TEST_USERPASS, defaultActivation, eventually } from '../helpers/enablement-stack.js';
 
 const INIT = 'task::enable_lightning::init';
 const STATUS = 'task::enable_lightning::status';
 const CANCEL = 'task::enable_lightning::cancel';
-const { History } = temporal.api.history.v1;
-const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
 const fastPoll = { initialIntervalMs: 100, maxIntervalMs: 500, backoffCoefficient: 1.5 };
 /** Polls faster than the 300 ms phases, so that polling alone sees every one. */
 const everyPhasePoll = { initialIntervalMs: 100, maxIntervalMs: 100, backoffCoefficient: 1 };
@@ -362,47 +350,11 @@ test('every history of this run replays against the current workflow code', asyn
   );
   expect(await replayFailures(histories)).toEqual([]);
   expect(histories.length).toBeGreaterThan(10);
-  const version = process.env.KDF_RECORD_HISTORIES;
-  if (version) recordHistories(version, histories);
+  recordHistoriesIfAsked('enable-lightning', histories);
 });
 
 test('the committed histories of every workflow version still replay', async () => {
-  const versions = readdirSync(HISTORIES_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory());
-  const histories = versions.flatMap(({ name: version }) =>
-    readdirSync(path.join(HISTORIES_DIR, version))
-      .filter((file) => file.endsWith('.json'))
-      .map((file) => ({
-        workflowId: `${version}/${file}`,
-        history: History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES_DIR, version, file), 'utf8'))),
-      }))
-  );
+  const histories = committedHistories();
   expect(histories.length).toBeGreaterThanOrEqual(10);
   expect(await replayFailures(histories)).toEqual([]);
 });
-
-async function replayFailures(histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]) {
-  const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
-    if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
-  }
-  return failures;
-}
-
-/**
- * `KDF_RECORD_HISTORIES=v3 npm test -- test/workflow/enable-lightning` records this run's histories as the fixtures
- * of workflow version `v3` (test/fixtures/histories/v3/). A version's fixtures are never overwritten.
- */
-function recordHistories(
-  version: string,
-  histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[]
-): void {
-  const dir = path.join(HISTORIES_DIR, version);
-  if (existsSync(dir)) throw new Error(`${dir} exists: fixtures of a version are never overwritten`);
-  mkdirSync(dir);
-  const scrubNode = (text: string) => text.replace(/sim-[0-9a-f]{8}/g, 'sim-node');
-  for (const [index, { workflowId, history }] of histories.entries()) {
-    const name = `${String(index).padStart(2, '0')}-${scrubNode(workflowId).replace(/^enable-lightning\/sim-node\//, '')}`;
-    const json = History.toObject(History.fromObject(history), { longs: String, bytes: String, enums: String });
-    writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(json)}\n`);
-  }
-}

@@ -11,6 +11,7 @@ import {
   type EnablementReport,
 } from '../../workflows/api.js';
 import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
 import { freePort } from '../e2e/helpers.js';
 
 const INIT = 'task::enable_lightning::init';
@@ -21,6 +22,8 @@ const fastPoll = { initialIntervalMs: 100, maxIntervalMs: 500, backoffCoefficien
 const G1_MARGIN_MS = 60_000;
 
 let stack: EnablementStack;
+/** The `cancelKdfTask` workflows the reports named, replayed with the enablements at the end. */
+const compensationIds: string[] = [];
 
 beforeAll(async () => {
   stack = await EnablementStack.start();
@@ -37,14 +40,21 @@ async function ending(handle: WorkflowHandle): Promise<{ report: EnablementRepor
     (error: unknown) => ({ error })
   );
   const { status, memo } = await handle.describe();
-  if ('report' in settled) return { report: settled.report, status: status.name };
-  expect(settled.error).toBeInstanceOf(WorkflowFailedError);
-  const cause = (settled.error as WorkflowFailedError).cause;
-  if (cause instanceof CancelledFailure)
-    return { report: memo?.[REPORT_MEMO_KEY] as EnablementReport, status: status.name };
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  const failure = cause as ApplicationFailure;
-  return { report: failure.details?.[0] as EnablementReport, type: failure.type ?? '', status: status.name };
+  let ended: { report: EnablementReport; type?: string; status: string };
+  if ('report' in settled) ended = { report: settled.report, status: status.name };
+  else {
+    expect(settled.error).toBeInstanceOf(WorkflowFailedError);
+    const cause = (settled.error as WorkflowFailedError).cause;
+    if (cause instanceof CancelledFailure) {
+      ended = { report: memo?.[REPORT_MEMO_KEY] as EnablementReport, status: status.name };
+    } else {
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      const failure = cause as ApplicationFailure;
+      ended = { report: failure.details?.[0] as EnablementReport, type: failure.type ?? '', status: status.name };
+    }
+  }
+  if (ended.report?.compensation?.workflowId) compensationIds.push(ended.report.compensation.workflowId);
+  return ended;
 }
 
 /** A node id whose URL is a loopback port nobody listens on. */
@@ -252,4 +262,14 @@ describe('G4 no silent second activation, G5 record before forget', () => {
     expect(report.outcome).toBe('failed');
     expect(simulator.stats().calls[INIT] ?? 0).toBe(0);
   });
+});
+
+test('every history of this file, compensation workflows included, replays against the current workflow code', async () => {
+  const ids = [...new Set([...stack.workflowIds, ...compensationIds])];
+  const histories = await Promise.all(
+    ids.map(async (workflowId) => ({ workflowId, history: await stack.history(workflowId) }))
+  );
+  expect(compensationIds.length).toBeGreaterThanOrEqual(2);
+  expect(await replayFailures(histories)).toEqual([]);
+  recordHistoriesIfAsked('guarantees', histories);
 });

@@ -13,6 +13,11 @@ import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
 
 const TICKER = 'tBTC-lightning';
 const INIT = 'task::enable_lightning::init';
+/**
+ * Phases long enough that the task the lost init started still holds the port when the retried init's task
+ * reaches its bind (5 phases in): the second task fails with "Address already in use" while the first goes on.
+ */
+const SLOW_PHASE_MS = 4_000;
 /** Tasks of another ticker the node has run before the enablement: its ids are far from 0. */
 const EARLIER_TASKS = 500;
 
@@ -33,8 +38,8 @@ afterAll(async () => {
 });
 
 /** A simulated node that has run (and cancelled) EARLIER_TASKS activations of another ticker. */
-async function busyNode(): Promise<RunningSimulator> {
-  const simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 1_000 });
+async function busyNode(phaseMs: number): Promise<RunningSimulator> {
+  const simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs });
   simulators.push(simulator);
   const kdf = createKdfClient({ id: 'busy', url: simulator.url, userpass: TEST_USERPASS });
   for (let index = 0; index < EARLIER_TASKS; index++) {
@@ -46,14 +51,15 @@ async function busyNode(): Promise<RunningSimulator> {
 
 /**
  * Starts an enablement on a worker process, injects `fault`, SIGKILLs the worker once `inWindow` holds (after
- * `beforeKill`), starts another worker, and returns the report and the node's final stats.
+ * `beforeKill`), starts another worker, and returns the report and the node's final stats. Phases last `phaseMs`.
  */
 async function killedInWindow(
+  phaseMs: number,
   fault: Fault,
   inWindow: (stats: SimulatorStats) => boolean,
   beforeKill: (proxy: TcpProxy) => Promise<void> = async () => undefined
 ): Promise<{ report: EnablementReport; stats: SimulatorStats; enabled: boolean }> {
-  const simulator = await busyNode();
+  const simulator = await busyNode(phaseMs);
   const proxy = await startTcpProxy(process.env.TEMPORAL_ADDRESS as string);
   proxies.push(proxy);
   const node = `busy-${randomUUID().slice(0, 8)}`;
@@ -85,6 +91,7 @@ async function killedInWindow(
 
 test('killed before init is sent (preflight in flight): enabled, one task', async () => {
   const { report, stats, enabled } = await killedInWindow(
+    1_000,
     { kind: 'latency', method: 'get_enabled_coins', latencyMs: 8_000, count: 1 },
     (stats) => (stats.faultsInjected['latency'] ?? 0) >= 1
   );
@@ -92,10 +99,11 @@ test('killed before init is sent (preflight in flight): enabled, one task', asyn
   expect(enabled).toBe(true);
   expect(stats.tasksStartedByTicker[TICKER]).toBe(1);
   expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 120_000);
+}, 150_000);
 
 test('killed after init is sent, before its reply: the node’s real state, at most one Ok', async () => {
   const { report, stats, enabled } = await killedInWindow(
+    SLOW_PHASE_MS,
     { kind: 'slow-reply', method: INIT, latencyMs: 8_000, count: 1 },
     (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1
   );
@@ -103,10 +111,11 @@ test('killed after init is sent, before its reply: the node’s real state, at m
   expect(enabled).toBe(true);
   expect(report.initsInDoubt).toBe(1);
   expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 120_000);
+}, 150_000);
 
 test('killed after the reply, before the activity completes: the node’s real state, at most one Ok', async () => {
   const { report, stats, enabled } = await killedInWindow(
+    SLOW_PHASE_MS,
     { kind: 'slow-reply', method: INIT, latencyMs: 1_500, count: 1 },
     (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1,
     async (proxy) => {
@@ -119,4 +128,4 @@ test('killed after the reply, before the activity completes: the node’s real s
   expect(enabled).toBe(true);
   expect(report.initsInDoubt).toBe(1);
   expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 120_000);
+}, 150_000);
