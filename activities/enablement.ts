@@ -33,10 +33,10 @@ import {
 
 export type { ActivationResult, TaskError, TaskState } from './poll.js';
 
-/** Room left for the reply when an init attempt decides whether it may still send (see `initTask`). */
+/** Room left for the reply when an init attempt decides whether it may still send (see `startTask`). */
 const INIT_SEND_MARGIN_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const INIT_HEARTBEAT_MS = 1_000;
+const START_HEARTBEAT_MS = 1_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -97,6 +97,8 @@ export interface PollResult {
 
 export interface CompensateInput extends TaskRef {
   ticker: string;
+  /** The task's latest phase the workflow knows: a task under this id in an earlier phase is another one. */
+  knownPhase: string | null;
 }
 
 /** What `task::enable_lightning::cancel` answered; `skipped` when the coin was enabled, so no cancel was sent. */
@@ -162,69 +164,82 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     return { kind: 'lost' };
   }
 
+  async function start(
+    node: string,
+    ticker: string,
+    platformCoin: string | undefined,
+    activationParams: LightningActivationParams,
+    attemptEnd: number
+  ): Promise<StartResult> {
+    const client = clientFor(node);
+    let coins: string[];
+    try {
+      coins = await enabledCoins(node);
+    } catch (error) {
+      if (!(error instanceof KdfError) || !isRetryable(error)) throw error;
+      return { kind: 'not_sent', error: { type: failureTypeOf(error), message: error.message } };
+    }
+    if (coins.includes(ticker)) return { kind: 'already_enabled' };
+    if (platformCoin !== undefined && !coins.includes(platformCoin)) {
+      throw ApplicationFailure.create({
+        type: 'PlatformCoinIsNotActivated',
+        message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
+        nonRetryable: true,
+        details: [{ platformCoin, enabledCoins: coins }],
+      });
+    }
+    const requestTimeoutMs = nodes.get(node)?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    if (Date.now() + requestTimeoutMs + INIT_SEND_MARGIN_MS > attemptEnd) {
+      const message = `no time left in this attempt to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
+      return { kind: 'not_sent', error: { type: 'InitAttemptTooLate', message } };
+    }
+    const stream = eventStreams?.for(node);
+    try {
+      // Not the activity's cancellation: an init on the wire is awaited, so that its task id is learned. This
+      // signal fires only when the attempt is over: an init still waiting for a node request slot is never sent.
+      const { task_id: taskId } = await client.initLightning(
+        { ticker, activation_params: activationParams, ...(stream && { client_id: stream.clientId }) },
+        { signal: AbortSignal.timeout(Math.max(0, attemptEnd - INIT_SEND_MARGIN_MS - Date.now())) }
+      );
+      return { kind: 'started', taskId, startedAt: new Date().toISOString() };
+    } catch (error) {
+      if (error instanceof KdfRpcError && error.errorType === 'L2IsAlreadyActivated')
+        return { kind: 'already_enabled' };
+      if (error instanceof KdfRpcError || error instanceof KdfInvalidParamsError) {
+        // KDF refused the request (or we could not build it): no task exists; the same request fails again
+        throw toApplicationFailure(error, { nonRetryable: true });
+      }
+      const failure = {
+        type: error instanceof KdfError ? failureTypeOf(error) : 'InitAborted',
+        message: String(error),
+      };
+      if (error instanceof KdfError) failure.message = error.message;
+      const refused = error instanceof KdfTransportError && error.code === 'ECONNREFUSED';
+      return refused ? { kind: 'not_sent', error: failure } : { kind: 'in_doubt', error: failure };
+    }
+  }
+
   return {
     /**
      * Preflight, then one `task::enable_lightning::init`, never retried here or by Temporal (the workflow runs this
      * with one attempt): only the workflow knows whether an earlier init is in doubt. Preflight: the ticker already
      * enabled needs no init; a named platform coin that is not enabled fails at once. A KDF error reply to init
      * means no task was started and fails non-retryably with KDF's type; every other failure is reported as
-     * `not_sent` or `in_doubt`. An attempt sends only while its start-to-close leaves room for the reply, so an
-     * attempt Temporal has given up on (a slow worker) does not start a task after the workflow moved on.
+     * `not_sent` or `in_doubt`. An attempt sends only while its schedule-to-close leaves room for the reply, so an
+     * attempt Temporal has given up on (a busy or slow worker) does not start a task after the workflow moved on.
      */
     async [START_ACTIVITY]({ node, ticker, platformCoin, activationParams }: StartInput): Promise<StartResult> {
       const { info } = Context.current();
-      const enteredAt = Date.now();
-      return asFailures(async (): Promise<StartResult> => {
-        const client = clientFor(node);
-        let coins: string[];
-        try {
-          coins = await enabledCoins(node);
-        } catch (error) {
-          if (!(error instanceof KdfError) || !isRetryable(error)) throw error;
-          return { kind: 'not_sent', error: { type: failureTypeOf(error), message: error.message } };
-        }
-        if (coins.includes(ticker)) return { kind: 'already_enabled' };
-        if (platformCoin !== undefined && !coins.includes(platformCoin)) {
-          throw ApplicationFailure.create({
-            type: 'PlatformCoinIsNotActivated',
-            message: `platform coin ${platformCoin} is not enabled on node ${node}; enable it (segwit) before ${ticker}`,
-            nonRetryable: true,
-            details: [{ platformCoin, enabledCoins: coins }],
-          });
-        }
-        const requestTimeoutMs = nodes.get(node)?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-        const sendBy = enteredAt + info.startToCloseTimeoutMs - requestTimeoutMs - INIT_SEND_MARGIN_MS;
-        if (Date.now() > sendBy) {
-          const message = `no time left in this attempt to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
-          return { kind: 'not_sent', error: { type: 'InitAttemptTooLate', message } };
-        }
-        const stream = eventStreams?.for(node);
-        // a worker that dies with init on the wire is noticed at the heartbeat timeout, not at start-to-close
-        const heartbeats = setInterval(() => Context.current().heartbeat(), INIT_HEARTBEAT_MS);
-        try {
-          // not the activity's cancellation signal: an init on the wire is awaited, so that its task id is learned
-          const { task_id: taskId } = await client.initLightning({
-            ticker,
-            activation_params: activationParams,
-            ...(stream && { client_id: stream.clientId }),
-          });
-          return { kind: 'started', taskId, startedAt: new Date().toISOString() };
-        } catch (error) {
-          if (error instanceof KdfRpcError && error.errorType === 'L2IsAlreadyActivated') {
-            return { kind: 'already_enabled' };
-          }
-          if (error instanceof KdfRpcError || error instanceof KdfInvalidParamsError) {
-            // KDF refused the request (or we could not build it): no task exists; the same request fails again
-            throw toApplicationFailure(error, { nonRetryable: true });
-          }
-          if (!(error instanceof KdfError)) throw error;
-          const failure = { type: failureTypeOf(error), message: error.message };
-          const refused = error instanceof KdfTransportError && error.code === 'ECONNREFUSED';
-          return refused ? { kind: 'not_sent', error: failure } : { kind: 'in_doubt', error: failure };
-        } finally {
-          clearInterval(heartbeats);
-        }
-      });
+      // when Temporal gives up on this attempt (schedule-to-close counts the wait for a worker slot too)
+      const attemptEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+      // a worker that dies is noticed at the heartbeat timeout, not at the end of the attempt
+      const heartbeats = setInterval(() => Context.current().heartbeat(), START_HEARTBEAT_MS);
+      Context.current().heartbeat();
+      try {
+        return await asFailures(() => start(node, ticker, platformCoin, activationParams, attemptEnd));
+      } finally {
+        clearInterval(heartbeats);
+      }
     },
 
     /**
@@ -320,15 +335,27 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
 
     /**
      * Compensation: cancels the task unless the coin is enabled (KDF's cancel hook would remove the coin whichever
-     * task registered it), then reads `get_enabled_coins` again, which decides the outcome (design.md G2, G3).
-     * Idempotent: a retry after a cancel that went through finds the task gone (`not_found`).
+     * task registered it), the task has finished, or its id is gone or taken by another task (a KDF restart), then
+     * reads `get_enabled_coins` again, which decides the outcome (docs/guarantees.md G2, G3). Idempotent: after a
+     * cancel that went through, the task is gone (`not_found`).
      */
-    async [COMPENSATE_ACTIVITY]({ node, ticker, taskId }: CompensateInput): Promise<CompensationResult> {
+    async [COMPENSATE_ACTIVITY]({ node, ticker, taskId, knownPhase }: CompensateInput): Promise<CompensationResult> {
       return asFailures(async (): Promise<CompensationResult> => {
-        if ((await enabledCoins(node)).includes(ticker)) {
+        const enabled = async () => (await enabledCoins(node)).includes(ticker);
+        // a status KDF refuses to give (e.g. the poll's own failure) does not stop the cancel: unknown, not absent
+        const state = await readStatus(node, taskId).catch((error: unknown) => {
+          if (error instanceof KdfRpcError) return undefined;
+          throw error;
+        });
+        if (await enabled()) {
           // this task may be the one that registered it: its result, when it has one, goes into the report
-          return { cancel: 'skipped', enabled: true, state: await readStatus(node, taskId) };
+          return { cancel: 'skipped', enabled: true, ...(state && { state }) };
         }
+        // KDF forgot the task (a restart), or a restarted KDF gave its id to another task: nothing to cancel
+        if (state?.kind === 'lost' || (state?.kind === 'in_progress' && wentBackwards(knownPhase, state.phase))) {
+          return { cancel: 'not_found', enabled: false };
+        }
+        if (state !== undefined && state.kind !== 'in_progress') return { cancel: 'finished', enabled: false, state };
         let cancel: CancelOutcome = 'cancelled';
         try {
           await clientFor(node).cancelLightning(taskId, { signal: Context.current().cancellationSignal });
@@ -338,9 +365,8 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
           else if (error.errorType === 'NoSuchTask') cancel = 'not_found';
           else throw error;
         }
-        const state = cancel === 'finished' ? await readStatus(node, taskId) : undefined;
-        const enabled = (await enabledCoins(node)).includes(ticker);
-        return { cancel, enabled, ...(state && { state }) };
+        const final = cancel === 'finished' ? await readStatus(node, taskId) : undefined;
+        return { cancel, enabled: await enabled(), ...(final && { state: final }) };
       });
     },
   };

@@ -137,6 +137,8 @@ export interface CompensationInput {
   node: string;
   ticker: string;
   taskId: number;
+  /** The task's latest phase the enablement knew (a task under this id in an earlier phase is another one). */
+  knownPhase: string | null;
   /** Keep trying until this long after the workflow started. */
   windowMs: number;
 }

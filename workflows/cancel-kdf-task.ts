@@ -15,14 +15,14 @@ import { KdfPhaseAttribute, type CompensationInput, type CompensationReport } fr
  * node never answered, so that operators see it.
  */
 export async function cancelKdfTask(input: CompensationInput): Promise<CompensationReport> {
-  const { node, ticker, taskId, windowMs } = input;
+  const { node, ticker, taskId, knownPhase, windowMs } = input;
   const { compensateTask } = proxyActivities<EnablementActivities>({
     scheduleToCloseTimeout: windowMs,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
   try {
-    const result = await compensateTask({ node, ticker, taskId });
+    const result = await compensateTask({ node, ticker, taskId, knownPhase });
     upsertSearchAttributes([{ key: KdfPhaseAttribute, value: result.enabled ? 'enabled' : result.cancel }]);
     return { node, ticker, taskId, result: result.cancel, enabled: result.enabled };
   } catch (error) {

@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  isCancellation,
   log,
   metricMeter,
   ParentClosePolicy,
@@ -12,6 +13,7 @@ import {
   sleep,
   startChild,
   upsertMemo,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { EnablementActivities, PollResult, StartResult, TaskError, TaskState } from '../activities/index.js';
@@ -49,15 +51,15 @@ const INIT_PAUSE_FIRST_MS = 1_000;
 const INIT_PAUSE_MAX_MS = 15_000;
 
 /**
- * G1's budget after a stop is 60 s: an init on the wire (at most its 30 s start-to-close, as the node's request
- * timeout is at most 25 s) and then this for compensation; what it cannot confirm goes on in a workflow of its own.
+ * G1's budget after a stop is 60 s: an init on the wire (its attempt ends 30 s after it was scheduled) and then one
+ * compensation attempt; what that attempt cannot confirm goes on in a workflow of its own, which retries.
  */
-const COMPENSATION_BUDGET = '25 seconds';
+const COMPENSATION_ATTEMPT = '20 seconds';
 const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' } as const;
 
 /** One attempt: whether an init that got no answer started a task is the workflow's decision (design.md G4). */
 const startOnce = proxyActivities<EnablementActivities>({
-  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '30 seconds',
   heartbeatTimeout: '5 seconds',
   retry: { maximumAttempts: 1 },
 });
@@ -68,15 +70,15 @@ const poller = proxyActivities<EnablementActivities>({
   cancellationType: ActivityCancellationType.TRY_CANCEL,
   retry: RETRY,
 });
+/** One attempt too: no retrying activity runs in the non-cancellable scope compensation needs. */
 const compensation = proxyActivities<EnablementActivities>({
-  scheduleToCloseTimeout: COMPENSATION_BUDGET,
-  startToCloseTimeout: COMPENSATION_BUDGET,
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+  scheduleToCloseTimeout: COMPENSATION_ATTEMPT,
+  retry: { maximumAttempts: 1 },
 });
 /** Enables Lightning for one ticker on one KDF node; see design.md "The enablement workflow" and docs/guarantees.md. */
 export async function enableLightning(input: EnableLightningInput): Promise<EnablementReport> {
   const settings = checkedSettings(input);
-  const run = new EnablementRun(input, Date.now() + settings.timeoutMs);
+  const run = new EnablementRun(input);
   const activation = new CancellationScope();
   setHandler(progressQuery, () => run.progress(), { description: 'Phase, task id, phase history, polls, last error' });
   setHandler(cancelSignal, (reason, requestedBy) => run.noteCancel(reason, requestedBy), {
@@ -86,7 +88,8 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
   // in flight = started − finished (kdf_enablements_total), summed over workers
   metricMeter.createCounter('kdf_enablements_started', 'enablements', 'Enablements started').add(1);
   CancellationScope.current().cancelRequested.catch(() => run.stop('cancel'));
-  sleep(settings.timeoutMs).then(
+  // from the start request, not from this first workflow task (a busy worker picks it up later)
+  sleep(Math.max(1, workflowInfo().startTime.getTime() + settings.timeoutMs - Date.now())).then(
     () => {
       run.stop('timeout');
       activation.cancel();
@@ -134,7 +137,7 @@ async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
       continue;
     }
     run.startTask(init.taskId);
-    const state = await pollToEnd(run, policy, init.startedAt);
+    const state = await pollToEnd(run, init.taskId, policy, init.startedAt);
     if (state.kind === 'ok') {
       run.finish = { kind: 'enabled', alreadyEnabled: false, result: state.result };
       return;
@@ -176,6 +179,7 @@ function unansweredInit(error: unknown): StartResult {
 
 async function pollToEnd(
   run: EnablementRun,
+  taskId: number,
   policy: PollPolicy,
   startedAt: string
 ): Promise<Exclude<TaskState, { kind: 'in_progress' }>> {
@@ -183,7 +187,7 @@ async function pollToEnd(
     const result: PollResult = await poller.pollTask({
       node: run.input.node,
       ticker: run.input.ticker,
-      taskId: run.taskId as number,
+      taskId,
       startedAt,
       knownPhase: run.kdfPhase,
       policy,
@@ -205,7 +209,7 @@ async function compensate(run: EnablementRun, windowMs: number): Promise<void> {
   const taskId = run.taskId;
   run.enterPhase('cancelling');
   try {
-    const result = await compensation.compensateTask({ node, ticker, taskId });
+    const result = await compensation.compensateTask({ node, ticker, taskId, knownPhase: run.kdfPhase });
     run.taskRunning = false;
     run.compensation = { result: result.cancel };
     if (result.enabled) {
@@ -217,7 +221,7 @@ async function compensate(run: EnablementRun, windowMs: number): Promise<void> {
   } catch (error) {
     const { type, message } = failureOf(error);
     const workflowId = compensationWorkflowId(node, ticker, taskId);
-    const args: [CompensationInput] = [{ node, ticker, taskId, windowMs }];
+    const args: [CompensationInput] = [{ node, ticker, taskId, knownPhase: run.kdfPhase, windowMs }];
     await startChild(COMPENSATION_WORKFLOW, {
       workflowId,
       args,
@@ -241,6 +245,8 @@ function conclude(run: EnablementRun, failure: unknown): EnablementReport {
   const finish = run.finish;
   if (finish?.kind === 'enabled') return run.end(Outcome.enabled);
   if (finish?.kind === 'error') throw endWithFailure(run, Outcome.failed, finish.error);
+  // a failure of its own (not the stop's cancellation) is the outcome even when a stop came during compensation
+  if (failure !== undefined && !isCancellation(failure)) throw endWithFailure(run, Outcome.failed, failureOf(failure));
   if (run.stoppedBy === 'timeout') {
     const message = `not enabled within ${run.input.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`;
     throw endWithFailure(run, Outcome.timedOut, { type: FailureType.timedOut, message });
@@ -253,6 +259,7 @@ function conclude(run: EnablementRun, failure: unknown): EnablementReport {
     };
     const report = run.end(Outcome.cancelled);
     upsertMemo({ [REPORT_MEMO_KEY]: report });
+    // the one failure other than ApplicationFailure that leaves: it is what makes the status Canceled
     throw new CancelledFailure(`enablement cancelled by ${run.cancel.requestedBy}: ${run.cancel.reason}`, [report]);
   }
   throw endWithFailure(run, Outcome.failed, failureOf(failure));

@@ -41,11 +41,7 @@ export class EnablementRun {
   compensation: EnablementReport['compensation'];
   outcome: Outcome | undefined;
 
-  constructor(
-    readonly input: EnableLightningInput,
-    /** ms epoch */
-    readonly deadline: number
-  ) {}
+  constructor(readonly input: EnableLightningInput) {}
 
   stop(reason: StopReason): void {
     this.stoppedBy ??= reason;

@@ -44,7 +44,7 @@ export const KdfErrorTypeClassification = {
     retryable: true,
     reason:
       'for status and cancel: lock and cancelling-race errors that pass; a refused init (non-segwit platform, bad ' +
-      'name) is final whatever its type, as every KDF error reply to init is (activities/enablement.ts initTask)',
+      'name) is final whatever its type, as every KDF error reply to init is (activities/enablement.ts startTask)',
   },
   // rpc_task status/cancel errors (§2.2, §2.3)
   NoSuchTask: {

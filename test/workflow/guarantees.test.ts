@@ -192,6 +192,26 @@ describe('G2 compensated, G3 honest', () => {
     expect(simulator.stats()).toMatchObject({ cancelledTasks: 1, activeTasks: 0 });
   });
 
+  test('a task KDF forgot in a restart: compensation sends no cancel (the id may be another task’s)', async () => {
+    const { id: node, simulator } = await stack.addNode();
+    const slowPoll = { initialIntervalMs: 30_000, maxIntervalMs: 30_000, backoffCoefficient: 1 };
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning-hang',
+      activationParams: defaultActivation,
+      timeoutMs: 3_000,
+      poll: slowPoll,
+    });
+    await eventually(
+      () => handle.query(progressQuery),
+      (p) => p.taskId !== null
+    );
+    simulator.restart();
+    const { report } = await ending(handle);
+    expect(report).toMatchObject({ outcome: 'timed_out', compensation: { result: 'not_found' } });
+    expect(simulator.stats().calls[CANCEL] ?? 0).toBe(0);
+  });
+
   test('another task of the ticker enabled the coin: compensation sends no cancel, the coin stays enabled', async () => {
     const { node, simulator, handle } = await hangingEnablement();
     // a second task of the same ticker (on another port) registers the coin first
