@@ -1,5 +1,4 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import type { MetricHistogram, MetricMeter } from '@temporalio/common';
 import {
   COMPENSATE_ACTIVITY,
   POLL_ACTIVITY,
@@ -21,6 +20,7 @@ import {
   type KdfClient,
 } from './kdf/index.js';
 import type { KdfEventStreams } from './kdf/event-stream.js';
+import { recordDetection, recordRpcMetric, type DetectionSource } from './metrics.js';
 import type { NodeRegistry } from './nodes.js';
 import {
   nextScheduledRead,
@@ -380,24 +380,4 @@ async function asFailures<T>(body: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toApplicationFailure(error);
   }
-}
-
-type DetectionSource = 'push' | 'poll';
-
-function recordDetection(source: DetectionSource): void {
-  Context.current()
-    .metricMeter.createCounter('kdf_status_detections', 'detections', 'Status changes seen, by what woke the poll')
-    .add(1, { source });
-}
-
-const rpcLatencyByMeter = new WeakMap<MetricMeter, MetricHistogram>();
-
-function recordRpcMetric(event: { method: string; durationMs: number; outcome: string }): void {
-  const meter = Context.current().metricMeter;
-  let histogram = rpcLatencyByMeter.get(meter);
-  if (!histogram) {
-    histogram = meter.createHistogram('kdf_rpc_latency', 'int', 'ms', 'KDF RPC latency by method and outcome');
-    rpcLatencyByMeter.set(meter, histogram);
-  }
-  histogram.record(Math.round(event.durationMs), { method: event.method, outcome: event.outcome });
 }

@@ -10,7 +10,7 @@
  *   - `ok`: Completed, `enabled`; the report's task id names a task of its own ticker on a node that never
  *     restarted (ids are then unique), or is null only after an init in doubt (the coin was found enabled by
  *     preflight, activated by a task whose id the enablement never learned). Failed is accepted only as G3's
- *     documented residual, shown exactly by the run (the member's own task ended Ok, a restart dropped it
+ *     documented residual, shown exactly by the run (the member's own task, running or ended Ok, a restart dropped it
  *     unread, and the restarted KDF gave its id to another ticker's task that failed), and reported apart;
  *   - `fail`: Failed, `failed` with the scripted `Internal` error;
  *   - `refused`: Failed, `failed` with KDF's synchronous `Internal` (not segwit), no task started, and one init
@@ -210,21 +210,24 @@ function checkTaskId(input: PairInput, report: EnablementReport, problems: strin
 }
 
 /**
- * G3's documented residual, when the run shows exactly that: the enablement's own task ended Ok, a restart dropped
- * it (and the coin) before the enablement read the Ok, and the restarted KDF gave the id to another ticker's task,
- * which failed: the enablement reports that task's error. The outcome (not enabled) is the node's state.
+ * G3's documented residual (docs/guarantees.md), when the run shows exactly that: a restart dropped the enablement's
+ * own task (running, or ended Ok and unread) before the enablement read it again, and the restarted KDF gave the id
+ * to another ticker's task, which failed: the enablement reports that task's error. The outcome (not enabled) is
+ * the node's state, as the restart dropped the task and any coin it had registered.
  */
 function g3Residual(observer: NodeObserver, ticker: string, report: EnablementReport): string | undefined {
   const taskId = report.taskId;
   if (report.outcome !== 'failed' || taskId === null) return undefined;
-  const own = observer.okEvents.find((event) => event.ticker === ticker && event.taskId === taskId);
+  const own = observer.processes.find((process) =>
+    process.tasks.some((task) => task.id === taskId && task.ticker === ticker)
+  );
   if (own === undefined) return undefined;
   for (const process of observer.processes) {
     const other = process.tasks.find((task) => task.id === taskId && task.ticker !== ticker);
     if (process.generation > own.generation && other?.state === 'Error') {
       return (
-        `its task ${taskId} ended Ok in KDF process ${own.generation}, a restart dropped it unread, and the id ` +
-        `read ${other.ticker}'s failed task ${taskId} in process ${process.generation} (G3 residual)`
+        `a restart dropped its task ${taskId} (KDF process ${own.generation}) before it was read again, and the ` +
+        `id read ${other.ticker}'s failed task ${taskId} in process ${process.generation} (G3 residual)`
       );
     }
   }

@@ -3,6 +3,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { createKdfClient } from '../../activities/kdf/index.js';
+import type { Fault } from '../../simulator/index.js';
 import {
   cancelSignal,
   progressQuery,
@@ -83,6 +84,14 @@ async function hangingEnablement(timeoutMs?: number) {
     (p) => p.taskId !== null
   );
   return { node, simulator, handle, taskId: taskId as number };
+}
+
+/** An enablement of `ticker` (fast polling) on a new node with `phaseMs` phases, `fault` injected first. */
+async function startThrough(ticker: string, phaseMs: number, fault: Fault) {
+  const { id: node, simulator } = await stack.addNode({ phaseMs });
+  simulator.injectFault(fault);
+  const handle = await stack.start({ node, ticker, activationParams: defaultActivation, poll: fastPoll });
+  return { simulator, handle };
 }
 
 async function opsCancel(handle: WorkflowHandle, reason = 'test', by = 'ops'): Promise<number> {
@@ -231,14 +240,12 @@ describe('G2 compensated, G3 honest', () => {
 
 describe('G4 no silent second activation, G5 record before forget', () => {
   test('an init attempt slower than its timeout: one Ok, the coin enabled', async () => {
-    const { id: node, simulator } = await stack.addNode({ phaseMs: 500 });
     // KDF takes 5 s to handle it; the worker's request times out after 3 s, and init is sent again
-    simulator.injectFault({ kind: 'latency', method: INIT, latencyMs: 5_000, count: 1 });
-    const handle = await stack.start({
-      node,
-      ticker: 'tBTC-lightning',
-      activationParams: defaultActivation,
-      poll: fastPoll,
+    const { simulator, handle } = await startThrough('tBTC-lightning', 500, {
+      kind: 'latency',
+      method: INIT,
+      latencyMs: 5_000,
+      count: 1,
     });
     const { report } = await ending(handle);
     expect(report).toMatchObject({ outcome: 'enabled', initsInDoubt: 1 });
@@ -253,13 +260,11 @@ describe('G4 no silent second activation, G5 record before forget', () => {
   });
 
   test('KDF restarted right after reporting Ok: the outcome is that Ok, not a re-init', async () => {
-    const { id: node, simulator } = await stack.addNode({ phaseMs: 100 });
-    simulator.injectFault({ kind: 'restart-after-reply', method: STATUS, resultStatus: 'Ok', count: 1 });
-    const handle = await stack.start({
-      node,
-      ticker: 'tBTC-lightning',
-      activationParams: defaultActivation,
-      poll: fastPoll,
+    const { simulator, handle } = await startThrough('tBTC-lightning', 100, {
+      kind: 'restart-after-reply',
+      method: STATUS,
+      resultStatus: 'Ok',
+      count: 1,
     });
     const { report } = await ending(handle);
     expect(report).toMatchObject({ outcome: 'enabled', address: expect.stringMatching(/^[0-9a-f]{66}$/) });
@@ -269,13 +274,11 @@ describe('G4 no silent second activation, G5 record before forget', () => {
   });
 
   test('KDF restarted right after reporting Error: the outcome is that Error, not a re-init', async () => {
-    const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
-    simulator.injectFault({ kind: 'restart-after-reply', method: STATUS, resultStatus: 'Error', count: 1 });
-    const handle = await stack.start({
-      node,
-      ticker: 'tBTC-lightning-port-in-use',
-      activationParams: defaultActivation,
-      poll: fastPoll,
+    const { simulator, handle } = await startThrough('tBTC-lightning-port-in-use', 50, {
+      kind: 'restart-after-reply',
+      method: STATUS,
+      resultStatus: 'Error',
+      count: 1,
     });
     const { report, type } = await ending(handle);
     expect(type).toBe('Internal');
