@@ -209,11 +209,11 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
         // KDF refused the request (or we could not build it): no task exists; the same request fails again
         throw toApplicationFailure(error, { nonRetryable: true });
       }
-      const failure = {
-        type: error instanceof KdfError ? failureTypeOf(error) : 'InitAborted',
-        message: String(error),
-      };
-      if (error instanceof KdfError) failure.message = error.message;
+      // not a KdfError: the attempt ended while init waited for a node slot or was on the wire
+      const failure =
+        error instanceof KdfError
+          ? { type: failureTypeOf(error), message: error.message }
+          : { type: 'InitAborted', message: String(error) };
       const refused = error instanceof KdfTransportError && error.code === 'ECONNREFUSED';
       return refused ? { kind: 'not_sent', error: failure } : { kind: 'in_doubt', error: failure };
     }

@@ -1,12 +1,6 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  log,
-  metricMeter,
-  proxyActivities,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ApplicationFailure, log, metricMeter, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EnablementActivities } from '../activities/index.js';
+import { failureOf } from './failures.js';
 import { KdfPhaseAttribute, type CompensationInput, type CompensationReport } from './api.js';
 
 /**
@@ -26,11 +20,8 @@ export async function cancelKdfTask(input: CompensationInput): Promise<Compensat
     upsertSearchAttributes([{ key: KdfPhaseAttribute, value: result.enabled ? 'enabled' : result.cancel }]);
     return { node, ticker, taskId, result: result.cancel, enabled: result.enabled };
   } catch (error) {
-    const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
-    const lastError = {
-      type: cause instanceof ApplicationFailure ? (cause.type ?? cause.name) : (cause as Error).name,
-      message: (cause as Error).message,
-    };
+    const { type, message } = failureOf(error);
+    const lastError = { type, message };
     metricMeter
       .createCounter('kdf_compensations_unconfirmed', 'tasks', 'KDF tasks whose cancel the node never confirmed')
       .add(1);

@@ -34,6 +34,7 @@ import {
   type PollPolicy,
 } from './api.js';
 import { EnablementRun } from './enablement-run.js';
+import { failureOf } from './failures.js';
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60_000;
@@ -269,16 +270,6 @@ function endWithFailure(run: EnablementRun, outcome: Outcome, error: TaskError):
   run.error = error;
   const report = run.end(outcome);
   return ApplicationFailure.create({ type: error.type, message: error.message, nonRetryable: true, details: [report] });
-}
-
-/** The KDF (or our own) failure type behind an activity failure. */
-function failureOf(error: unknown): TaskError {
-  const cause = error instanceof ActivityFailure ? (error.cause ?? error) : error;
-  if (cause instanceof ApplicationFailure) {
-    return { type: cause.type ?? 'ApplicationFailure', message: cause.message, data: cause.details?.[0] };
-  }
-  if (cause instanceof Error) return { type: cause.name, message: cause.message };
-  return { type: 'UnknownError', message: String(cause) };
 }
 
 interface Settings {
