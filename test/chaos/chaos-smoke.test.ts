@@ -62,8 +62,10 @@ test('no lost and no stuck workflow: every member has a closed enablement workfl
 test('no duplicate activation: at most one task of a ticker ends Ok in one KDF process', () => {
   expect(report.pairs.filter((pair) => pair.duplicates > 0)).toEqual([]);
   expect(report.duplicates).toBe(0);
-  // every pair but the refused one started at least one KDF task
-  expect(report.pairs.filter((pair) => pair.kind !== 'refused' && pair.started < 1)).toEqual([]);
+  // every pair but the refused one started at least one KDF task, unless its deadline came first: a hanging member
+  // (15 s) whose only init was lost on the wire before KDF saw it ends timed_out with no task, correctly
+  const noTask = report.pairs.filter((pair) => pair.kind !== 'refused' && pair.started < 1);
+  expect(noTask.filter((pair) => !(pair.outcome === 'timed_out' && pair.initsInDoubt > 0))).toEqual([]);
 });
 
 test('compensation workflows ended with the node answer, and no task is left running', () => {
