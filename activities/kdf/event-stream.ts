@@ -10,6 +10,8 @@ import got from 'got';
 import { z } from 'zod';
 import type { KdfNodeConfig, NodeRegistry } from '../nodes.js';
 import { LightningTaskStatus } from './methods.js';
+import { createRedactor } from './redactor.js';
+import type { Redactor } from './redactor.js';
 
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
@@ -45,11 +47,13 @@ export class KdfEventStream {
   readonly #events = new Map<number, PushedStatus[]>();
   #lastSeq = 0;
   readonly #waiters = new Map<number, Set<() => void>>();
+  readonly #redact: Redactor;
 
   constructor(
     private readonly node: KdfNodeConfig,
     private readonly hooks: EventStreamHooks = {}
   ) {
+    this.#redact = createRedactor(node);
     void this.#maintain();
   }
 
@@ -132,7 +136,7 @@ export class KdfEventStream {
   #frame(frame: string): void {
     for (const line of frame.split('\n')) {
       if (!line.startsWith('data:')) continue;
-      const event = TaskEventFrame.safeParse(parseJson(line.slice(5)));
+      const event = TaskEventFrame.safeParse(this.#redact.deep(parseJson(line.slice(5))));
       if (!event.success) continue;
       const taskId = Number(TASK_EVENT.exec(event.data._type)?.[1]);
       this.hooks.onEvent?.(this.node.id);

@@ -18,6 +18,8 @@ import {
 import type { KdfError } from './errors.js';
 import { KdfEnvelope, KdfErrorObject } from './methods.js';
 import type { KdfMethod, ParamsOf, ResultOf } from './methods.js';
+import { createRedactor } from './redactor.js';
+import type { Redactor } from './redactor.js';
 
 /**
  * Sends one request. Rejects with a `KdfError`, or with `signal.reason` when aborted (so that Temporal sees the
@@ -101,26 +103,22 @@ export function createKdfTransport(node: KdfNodeConfig): KdfTransport {
   const parseReply = <M extends KdfMethod>(method: M, httpStatus: number, text: string): ResultOf<M> => {
     let body: unknown;
     try {
-      // KDF v2 replies carry no content-type (§1.1), so got leaves the body as text
-      body = JSON.parse(text);
+      // KDF v2 replies carry no content-type (§1.1), so got leaves the body as text; a task's Error text goes on to
+      // workflow failures, so every string of the reply is redacted, not only error envelopes
+      body = redact.deep(JSON.parse(text));
     } catch (error) {
       throw unexpectedReply(method.method, httpStatus, 'reply is not JSON', sanitized(error, redact), true);
     }
 
     const rpcError = KdfErrorObject.safeParse(body);
     if (rpcError.success) {
-      const { error, error_data, ...rest } = rpcError.data;
-      throw new KdfRpcError(
-        method.method,
-        { ...rest, error: redact.text(error), error_data: redact.deep(error_data) },
-        httpStatus
-      );
+      throw new KdfRpcError(method.method, rpcError.data, httpStatus);
     }
     // KDF sends `{error}` only with 500 and, for a well-formed request, only from legacy methods (§1.6); the same
     // shape on another status, or for a v2 method, comes from something in between
     const legacyError = LegacyErrorBody.safeParse(body);
     if (method.envelope === KdfEnvelope.legacy && httpStatus === 500 && legacyError.success) {
-      const error = { error: redact.text(legacyError.data.error), error_type: KdfClientFailureType.LegacyRpcError };
+      const error = { error: legacyError.data.error, error_type: KdfClientFailureType.LegacyRpcError };
       throw new KdfRpcError(method.method, error, httpStatus);
     }
     if (httpStatus < 200 || httpStatus > 299) {
@@ -130,7 +128,7 @@ export function createKdfTransport(node: KdfNodeConfig): KdfTransport {
     let payload = body;
     if (method.envelope === KdfEnvelope.v2) {
       const reply = V2Reply.safeParse(body);
-      if (!reply.success) throw unexpectedShape(method.method, 'reply', httpStatus, reply.error, redact);
+      if (!reply.success) throw unexpectedShape(method.method, 'reply', httpStatus, reply.error);
       payload = reply.data.result;
     }
     // the annotation keeps the schema tied to M; `method.result` alone widens to z.ZodType and loses the result type
@@ -138,7 +136,7 @@ export function createKdfTransport(node: KdfNodeConfig): KdfTransport {
     const result = z.safeParse(resultSchema, payload);
     if (!result.success) {
       const part = method.envelope === KdfEnvelope.v2 ? 'result' : 'reply';
-      throw unexpectedShape(method.method, part, httpStatus, result.error, redact);
+      throw unexpectedShape(method.method, part, httpStatus, result.error);
     }
     return result.data;
   };
@@ -155,10 +153,9 @@ function unexpectedShape(
   method: string,
   part: 'reply' | 'result',
   httpStatus: number,
-  error: z.ZodError,
-  redact: Redactor
+  error: z.ZodError
 ): KdfProtocolError {
-  return new KdfProtocolError(method, `unexpected ${part}:\n${redact.text(z.prettifyError(error))}`, httpStatus, error);
+  return new KdfProtocolError(method, `unexpected ${part}:\n${z.prettifyError(error)}`, httpStatus, error);
 }
 
 function withoutCredentials(url: string): string {
@@ -176,30 +173,4 @@ function sanitized(error: unknown, redact: Redactor): Error {
     name: error.name,
     ...(typeof code === 'string' && { code }),
   });
-}
-
-interface Redactor {
-  text(value: string): string;
-  deep(value: unknown): unknown;
-}
-
-/**
- * Removes the node's secrets from text that came from the server or a library. KDF does not echo the userpass,
- * but a proxy or a future error message might, and nothing from the wire is trusted to be clean.
- */
-function createRedactor(node: KdfNodeConfig): Redactor {
-  const { password } = new URL(node.url);
-  const secrets = [node.userpass, JSON.stringify(node.userpass).slice(1, -1), password, decodeURIComponent(password)]
-    .filter((secret) => secret.length > 0)
-    .sort((a, b) => b.length - a.length);
-  const text = (value: string): string => secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]'), value);
-  const deep = (value: unknown): unknown => {
-    if (typeof value === 'string') return text(value);
-    if (Array.isArray(value)) return value.map(deep);
-    if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [text(key), deep(item)]));
-    }
-    return value;
-  };
-  return { text, deep };
 }

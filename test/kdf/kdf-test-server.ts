@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export interface RecordedRequest {
   httpMethod: string;
   headers: IncomingMessage['headers'];
-  /** the parsed JSON body */
+  /** the parsed JSON body (undefined for a GET) */
   body: unknown;
 }
 
@@ -40,7 +40,7 @@ export async function startTestServer(): Promise<TestServer> {
       const request = {
         httpMethod: incoming.method ?? '',
         headers: incoming.headers,
-        body: JSON.parse(text) as unknown,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
       };
       requests.push(request);
       handler(request, response);

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { DefaultFailureConverter, defaultPayloadConverter } from '@temporalio/common';
 import {
+  KdfEventStream,
   KdfInvalidParamsError,
   KdfProtocolError,
   KdfRpcError,
@@ -137,4 +138,35 @@ test.each(scenarios)('no secret in the error or its failure: $name', async (scen
       expect({ how, leaks: text.includes(secret) }).toEqual({ how, leaks: false });
     }
   }
+});
+
+describe('a task Error whose text echoes the userpass reaches the workflow redacted', () => {
+  const taskError = (secret: string) => ({
+    status: 'Error',
+    details: { error: `listener failed: userpass ${secret}`, error_type: 'Internal', error_data: [secret] },
+  });
+  const expectRedacted = (value: unknown) => {
+    const text = JSON.stringify(value);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(text).toContain('listener failed: userpass [redacted]');
+  };
+
+  test('read by status', async () => {
+    server.handle(echoing(200, (secret) => ({ mmrpc: '2.0', result: taskError(secret), id: 1 })));
+    expectRedacted(await clientWithUrlCredentials().lightningStatus(1));
+  });
+
+  test('pushed on the event stream', async () => {
+    server.handle((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(`data: ${JSON.stringify({ _type: 'TASK:7', message: taskError(userpass) })}\n\n`);
+    });
+    const stream = new KdfEventStream({ id: 'node-1', url: server.url, userpass, eventStream: true });
+    try {
+      const [event] = await stream.waitForEvents(7, 0, 5_000, new AbortController().signal);
+      expectRedacted(event?.status);
+    } finally {
+      stream.close();
+    }
+  });
 });
