@@ -30,7 +30,8 @@ export { startFleet, fleetHandle, getFleetProgress, cancelFleet, waitForFleet, F
 export type { StartedFleet } from './fleet.js';
 export { loadFleetManifest, fleetInputFromManifest, FleetManifest } from './manifest.js';
 export type { FleetOverrides } from './manifest.js';
-export { fleetExitCode, fleetMemberPhases, FleetNotFoundError, FleetEndedError } from './cli-program.js';
+export { fleetExitCode, FleetNotFoundError, FleetEndedError } from './commands/fleet-end.js';
+export { fleetMemberPhases } from './commands/fleet-status.js';
 export { validateEnableInput, defaultNodeName, EnableLightningInputSchema, InputError } from './schema.js';
 export { reportFromWorkflowError, reportFromResult, asReport } from './report.js';
 export { parseDuration, formatDuration, DurationError } from './duration.js';

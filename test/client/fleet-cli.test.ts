@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { CancelledFailure, RetryState } from '@temporalio/common';
-import { fleetExitCode } from '../../client/cli-program.js';
+import { fleetExitCode } from '../../client/commands/fleet-end.js';
 import type { CliIo } from '../../client/cli-program.js';
 import { ExitCode } from '../../client/exit-codes.js';
 import { fleetFailuresReport, fleetLineView, fleetSummary } from '../../client/output.js';
