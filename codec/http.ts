@@ -106,18 +106,28 @@ class HttpError extends Error {
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-async function readBody(request: http.IncomingMessage): Promise<Buffer> {
-  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
-    throw new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) request.destroy();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The body, up to MAX_BODY_BYTES: beyond that (declared or, when chunked, counted) a 413, and no more is read. */
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  const tooLarge = () =>
+    new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      // the 413 goes out with `connection: close`, which ends the socket with the rest of the body unread
+      request.off('data', onData).pause();
+      reject(tooLarge());
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
 }
 
 function parseRequest(body: Buffer) {

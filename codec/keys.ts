@@ -1,6 +1,6 @@
 // Payload encryption keys from KDF_CODEC_KEYS_FILE (or KDF_CODEC_KEYS), validated once. Key material is never printed.
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../common/config-error.js';
@@ -13,6 +13,8 @@ export interface Keyring {
   current: string;
   /** `KeyObject`s print as `SecretKeyObject { symmetricKeySize: 32 }`, never their bytes. */
   keys: ReadonlyMap<string, KeyObject>;
+  /** Set when the keys file can be read by its group or other users: a warning for the service to log. */
+  exposure?: string;
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -105,7 +107,11 @@ export function keyringFromEnv(env: Record<string, string | undefined>): Keyring
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigError(`${KEYS_FILE_VARIABLE}: cannot read ${resolved}: ${reason}`, KEYS_FILE_VARIABLE);
   }
-  return parseKeyring(text, KEYS_FILE_VARIABLE, resolved);
+  const keyring = parseKeyring(text, KEYS_FILE_VARIABLE, resolved);
+  const mode = statSync(resolved).mode & 0o777;
+  if ((mode & 0o077) === 0) return keyring;
+  const exposure = `${KEYS_FILE_VARIABLE}: ${resolved} (mode ${mode.toString(8)}) is readable by other users: chmod 600 it`;
+  return { ...keyring, exposure };
 }
 
 /** What may be logged about a keyring: the key ids, never the keys. */

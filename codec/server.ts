@@ -25,6 +25,7 @@ function run(): void {
     log('error', `cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
   });
+  if (config.keyring.exposure !== undefined) log('warn', config.keyring.exposure);
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -24,6 +24,7 @@ async function run(): Promise<void> {
   const metrics: { metricsAddress?: string } = config.metricsAddress ? { metricsAddress: config.metricsAddress } : {};
   const runtime = installRuntime({ logger: log, logLevel: config.logLevel, ...metrics });
   log.info({ config: configSummary(config) }, 'starting kdf-lightning worker');
+  if (config.payloadEncryption?.exposure !== undefined) log.warn(config.payloadEncryption.exposure);
 
   let connection: NativeConnection;
   let clientConnection: Connection;

@@ -1,7 +1,7 @@
 // The codec server as the Temporal UI and CLI use it: bearer token, CORS for the UI origin, /encode and /decode.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -182,11 +182,49 @@ describe('createCodecServer', () => {
     expect(reply.status).toBe(status);
     expect(JSON.parse(reply.body).error).toMatch(message);
   });
+
+  test('a chunked body (no content-length) over 8 MiB → 413, logged as 413, and the rest is not read', async () => {
+    const logged = errors.length;
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/decode',
+        headers: { ...json, ...bearer() },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (part: Buffer) => (text += part.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      // the server closing while this side still writes is the expected end of the upload
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
+      });
+      const writeMore = () => {
+        // up to 64 MiB: a server that reads everything would take it all and answer late, or not at all
+        while (sent < 64 * 1024 * 1024 && !req.destroyed) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', writeMore);
+        }
+        req.end();
+      };
+      writeMore();
+    });
+    expect(reply.status).toBe(413);
+    expect(reply.headers['connection']).toBe('close');
+    expect(JSON.parse(reply.body).error).toMatch(/larger than/);
+    expect(errors.slice(logged)).toEqual([expect.objectContaining({ endpoint: 'decode', status: 413 })]);
+    expect(sent).toBeLessThan(32 * 1024 * 1024);
+  }, 10_000);
 });
 
 describe('codec/server.ts, the process', () => {
   const keysFile = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-codec-server-')), 'keys.json');
-  writeFileSync(keysFile, KEYS_JSON);
+  writeFileSync(keysFile, KEYS_JSON, { mode: 0o600 });
 
   const start = (env: Record<string, string | undefined>) =>
     new Proc(
@@ -225,6 +263,7 @@ describe('codec/server.ts, the process', () => {
   test('starts, logs its URL, key ids and origins (never the token or keys), decodes, stops on SIGTERM', async () => {
     const proc = start({ KDF_CODEC_CORS_ORIGINS: 'http://127.0.0.1:8080, http://localhost:8080' });
     const [, port] = await proc.waitFor(/"url":"http:\/\/127\.0\.0\.1:(\d+)"/, 30_000);
+    // the keys file is 0600: the listening line is the first, no warning before it
     const line = JSON.parse(proc.stdout.split('\n')[0] as string);
     expect(line).toMatchObject({
       level: 'info',
@@ -240,6 +279,20 @@ describe('codec/server.ts, the process', () => {
     await proc.waitFor(/"msg":"request rejected".*"status":401/, 10_000);
     expect((await proc.stop('SIGTERM')).code).toBe(0);
     expect(proc.stdout + proc.stderr).not.toContain(TOKEN);
+    expect(proc.stdout + proc.stderr).not.toContain(KEY);
+  });
+
+  test('a keys file other users can read: a warning naming it and the fix, then it serves', async () => {
+    const exposed = path.join(path.dirname(keysFile), 'exposed-keys.json');
+    writeFileSync(exposed, KEYS_JSON, { mode: 0o644 });
+    chmodSync(exposed, 0o644);
+    const proc = start({ KDF_CODEC_KEYS_FILE: exposed });
+    await proc.waitFor(/"msg":"codec server listening"/, 30_000);
+    expect(JSON.parse(proc.stdout.split('\n')[0] as string)).toMatchObject({
+      level: 'warn',
+      msg: `KDF_CODEC_KEYS_FILE: ${exposed} (mode 644) is readable by other users: chmod 600 it`,
+    });
+    expect((await proc.stop('SIGTERM')).code).toBe(0);
     expect(proc.stdout + proc.stderr).not.toContain(KEY);
   });
 });
