@@ -4,16 +4,9 @@ import { mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SEARCH_ATTRIBUTES } from './stack.mjs';
 import { ensureTemporalCli } from './temporal-cli.mjs';
 
-/** `Name=Type`, as the CLI's `--search-attribute` takes them; deploy/scripts/create-namespace.sh has the same list. */
-export const SEARCH_ATTRIBUTES = [
-  'KdfNode=Keyword',
-  'KdfTicker=Keyword',
-  'KdfPhase=Keyword',
-  'KdfFleet=Keyword',
-  'KdfTaskId=Int',
-];
 const HOST = '127.0.0.1';
 
 /** A free TCP port on loopback. @returns {Promise<number>} */
@@ -91,8 +84,8 @@ export async function startDevServer(options = {}) {
   };
 }
 
-/** @param {string} cli @param {string} address */
-function healthy(cli, address) {
+/** Whether the frontend at `address` answers a health check. @param {string} cli @param {string} address */
+export function healthy(cli, address) {
   return spawnSync(cli, ['operator', 'cluster', 'health', '--address', address], { stdio: 'ignore' }).status === 0;
 }
 

@@ -13,8 +13,11 @@ export SQL_USER="$POSTGRES_USER"
 export SQL_PASSWORD="$POSTGRES_PASSWORD"
 SCHEMA_DIR="${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
-echo "waiting for PostgreSQL at $SQL_HOST:$SQL_PORT"
-nc -z -w 10 "$SQL_HOST" "$SQL_PORT"
+# the admin-tools image has nc; `npm run cluster` waits for PostgreSQL itself before running this script
+if command -v nc >/dev/null 2>&1; then
+  echo "waiting for PostgreSQL at $SQL_HOST:$SQL_PORT"
+  nc -z -w 10 "$SQL_HOST" "$SQL_PORT"
+fi
 
 for pair in temporal:temporal visibility:temporal_visibility; do
   schema=${pair%%:*}

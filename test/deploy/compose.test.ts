@@ -68,10 +68,10 @@ function envNamesReadBy(...files: string[]): Set<string> {
   }
   return names;
 }
-/** The search attributes `npm start` and the tests register (scripts/dev-server.mjs). */
-const SEARCH_ATTRIBUTES = [
-  ...(/SEARCH_ATTRIBUTES = \[([^\]]*)\]/.exec(read('scripts/dev-server.mjs'))?.[1] ?? '').matchAll(/'(\w+=\w+)'/g),
-].map((match) => match[1]);
+/** The search attributes every stack registers (deploy/stack.json, read by scripts/stack.mjs). */
+const SEARCH_ATTRIBUTES = Object.entries(
+  (JSON.parse(read('deploy/stack.json')) as { searchAttributes: Record<string, string> }).searchAttributes
+).map(([name, type]) => `${name}=${type}`);
 const ENVCONFIG = 'node_modules/@temporalio/envconfig/lib/envconfig-toml.js';
 const WORKER_READS = envNamesReadBy('worker/config.ts', 'common/temporal-tls.ts', 'codec/keys.ts', ENVCONFIG);
 const CODEC_SERVER_READS = envNamesReadBy('codec/http.ts', 'codec/keys.ts');
