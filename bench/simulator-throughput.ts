@@ -14,7 +14,7 @@ import { Agent, request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Scenario, SimulatorStats } from '../simulator/index.js';
+import { ADMIN_HEADERS, type Scenario, type SimulatorStats } from '../simulator/index.js';
 
 const TARGET_CONCURRENT_ACTIVATIONS = 2_000;
 const TARGET_REQUESTS_PER_SECOND = 5_000;
@@ -41,7 +41,7 @@ interface Reply {
 /** A keep-alive HTTP client for one simulator. */
 function client(baseUrl: URL) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const send = (method: string, urlPath: string, body = ''): Promise<Reply> =>
+  const send = (method: string, urlPath: string, body = '', headers: Record<string, string> = {}): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const outgoing = request(
         {
@@ -50,7 +50,7 @@ function client(baseUrl: URL) {
           method,
           path: urlPath,
           agent,
-          headers: { 'Content-Length': Buffer.byteLength(body) },
+          headers: { 'Content-Length': Buffer.byteLength(body), ...headers },
         },
         (response) => {
           let text = '';
@@ -66,7 +66,7 @@ function client(baseUrl: URL) {
     rpc: (method: string, params?: unknown) =>
       send('POST', '/', JSON.stringify({ mmrpc: '2.0', userpass: USERPASS, method, params, id: 1 })),
     admin: async <T>(method: string, urlPath: string) =>
-      JSON.parse((await send(method, `/__sim/${urlPath}`)).body) as T,
+      JSON.parse((await send(method, `/__sim/${urlPath}`, '', method === 'GET' ? {} : ADMIN_HEADERS)).body) as T,
     close: () => agent.destroy(),
   };
 }

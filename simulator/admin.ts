@@ -1,6 +1,8 @@
 /**
  * The admin endpoint under `/__sim/`, apart from the RPC path: no userpass, loopback callers only, JSON replies.
- * Routes are listed in simulator/README.md.
+ * Routes are listed in simulator/README.md. A request that changes something must carry `ADMIN_HEADERS`: a web page
+ * open in a local browser cannot send either header without a CORS preflight, which this endpoint never grants, so
+ * it cannot restart the node or inject faults.
  *
  * @module
  */
@@ -28,6 +30,9 @@ class AdminError extends Error {
 type Route = (simulator: Simulator, body: unknown, match: RegExpMatchArray) => unknown;
 
 const ok = { ok: true } as const;
+
+/** What every non-GET admin request carries. */
+export const ADMIN_HEADERS = { 'content-type': 'application/json', 'x-kdf-sim-admin': '1' } as const;
 
 const ROUTES: readonly (readonly [method: string, path: RegExp, route: Route])[] = [
   ['GET', /^\/__sim\/stats$/, (simulator) => simulator.stats()],
@@ -88,6 +93,7 @@ export async function handleAdmin(
     if (routes.length === 0) throw new AdminError(404, `no admin route ${path}`);
     const route = routes.find(([method]) => method === request.method);
     if (route === undefined) throw new AdminError(405, `${request.method ?? ''} is not allowed on ${path}`);
+    if (request.method !== 'GET') refuseWithoutAdminHeaders(request);
     const [, pattern, handle] = route;
     sendJson(
       response,
@@ -96,6 +102,15 @@ export async function handleAdmin(
     );
   } catch (error) {
     sendJson(response, statusOf(error), { error: (error as Error).message });
+  }
+}
+
+function refuseWithoutAdminHeaders(request: IncomingMessage): void {
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+    throw new AdminError(415, 'content-type must be application/json');
+  }
+  if (request.headers['x-kdf-sim-admin'] !== ADMIN_HEADERS['x-kdf-sim-admin']) {
+    throw new AdminError(403, 'requests that change the simulator need the header x-kdf-sim-admin: 1');
   }
 }
 

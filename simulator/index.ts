@@ -22,6 +22,7 @@ export type { Fault, FaultKind } from './faults.js';
 export type { SimulatorStats, TaskSummary } from './stats.js';
 export type { TaskStatus } from './tasks.js';
 export { TaskNotRunningError } from './node.js';
+export { ADMIN_HEADERS } from './admin.js';
 export { LIGHTNING_PHASES } from './kdf-constants.js';
 export type { LightningPhase } from './kdf-constants.js';
 

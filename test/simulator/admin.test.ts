@@ -1,6 +1,6 @@
 /** The `/__sim/` admin endpoint over HTTP: no userpass, JSON in and out. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdmin } from '../../simulator/admin.js';
+import { ADMIN_HEADERS, handleAdmin } from '../../simulator/admin.js';
 import {
   defaultScenario,
   parseScenario,
@@ -24,6 +24,7 @@ afterEach(async () => {
 async function admin(method: string, path: string, body?: unknown) {
   const response = await fetch(new URL(`__sim/${path}`, sim.url), {
     method,
+    ...(method !== 'GET' && { headers: ADMIN_HEADERS }),
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -87,7 +88,7 @@ test('an invalid fault body is a 400 naming the field', async () => {
   const reply = await admin('POST', 'faults', { kind: 'latency', latencyMs: -5 });
   expect(reply.status).toBe(400);
   expect(reply.body['error']).toMatch(/latencyMs/);
-  const notJson = await fetch(new URL('__sim/faults', sim.url), { method: 'POST', body: '{' });
+  const notJson = await fetch(new URL('__sim/faults', sim.url), { method: 'POST', headers: ADMIN_HEADERS, body: '{' });
   expect(notJson.status).toBe(400);
 });
 
@@ -104,7 +105,7 @@ test('POST tasks/<id>/finish forces the outcome; unknown tasks and bad outcomes 
   const byDefault = await init(sim, 'tBTC-lightning-port-in-use', { name: 'n', listening_port: 2 });
   expect((await admin('POST', `tasks/${toOk}/finish`, { outcome: 'ok' })).status).toBe(200);
   expect((await admin('POST', `tasks/${toError}/finish`, { outcome: 'error' })).status).toBe(200);
-  expect((await fetch(new URL(`__sim/tasks/${byDefault}/finish`, sim.url), { method: 'POST' })).status).toBe(200);
+  expect((await admin('POST', `tasks/${byDefault}/finish`)).status).toBe(200);
   expect(await taskStatus(sim, toOk)).toMatchObject({ status: 'Ok' });
   expect(await taskStatus(sim, toError)).toMatchObject({ status: 'Error' });
   // without an outcome a ticker ends the way its scenario says
@@ -147,4 +148,25 @@ test('non-loopback callers are refused with 403', async () => {
   } finally {
     simulator.shutdown();
   }
+});
+
+test('a request that changes something needs the JSON content type and the admin header: a web page cannot send them', async () => {
+  const restart = (headers: Record<string, string>) =>
+    fetch(new URL('__sim/restart', sim.url), { method: 'POST', headers, body: '{}' });
+  // what a form or a no-cors fetch from a page can send
+  const form = await restart({ 'content-type': 'application/x-www-form-urlencoded' });
+  expect(form.status).toBe(415);
+  const noHeader = await restart({ 'content-type': 'application/json' });
+  expect(noHeader.status).toBe(403);
+  expect(((await noHeader.json()) as { error: string }).error).toMatch(/x-kdf-sim-admin: 1/);
+  const faults = await fetch(new URL('__sim/faults', sim.url), {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ kind: 'http503' }),
+  });
+  expect(faults.status).toBe(415);
+  expect(sim.stats().restarts).toBe(0);
+  expect(await admin('GET', 'faults')).toEqual({ status: 200, body: { faults: [] } });
+  // reads need nothing
+  expect((await fetch(new URL('__sim/stats', sim.url))).status).toBe(200);
 });
