@@ -23,7 +23,7 @@ import type { CancelRequest, EnableLightningInput, EnablementProgress, Enablemen
 import { taskQueueFromEnv } from './connection.js';
 import { EnablementNotFoundError } from './errors.js';
 import { asReport, reportFromResult, reportFromWorkflowError } from './report.js';
-import { ID_PATTERN, InputError, validateEnableInput } from './schema.js';
+import { checkCancelRequest, ID_PATTERN, InputError, validateEnableInput } from './schema.js';
 import { formatDuration } from './duration.js';
 import { decodePollHeartbeat, mergePollHeartbeat } from './live-progress.js';
 
@@ -124,8 +124,7 @@ export async function cancelEnablement(
   reason: string,
   by: string
 ): Promise<CancelledEnablement> {
-  if (!reason.trim()) throw new InputError('reason: must not be empty', 'reason');
-  if (!by.trim()) throw new InputError('by: must not be empty', 'by');
+  checkCancelRequest(reason, by);
   const handle = handleFor(client, node, ticker);
   try {
     const description = await handle.describe();

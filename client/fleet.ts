@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { fleetCancelSignal, fleetProgressQuery, fleetWorkflowId, KdfFleetAttribute } from '../workflows/api.js';
 import type { FleetInput, FleetProgress } from '../workflows/api.js';
 import { taskQueueFromEnv } from './connection.js';
-import { ID_PATTERN, InputError } from './schema.js';
+import { checkCancelRequest, ID_PATTERN, InputError } from './schema.js';
 
 /** Workflow type name of `enableFleet` in workflows/index.ts. */
 export const FLEET_WORKFLOW_TYPE = 'enableFleet';
@@ -50,7 +50,7 @@ export async function getFleetProgress(client: Client, fleetId: string): Promise
 
 /** Stops starting members and cancels the running ones through their own compensation. */
 export async function cancelFleet(client: Client, fleetId: string, reason: string, requestedBy: string): Promise<void> {
-  if (!reason.trim()) throw new InputError('reason: must not be empty', 'reason');
+  checkCancelRequest(reason, requestedBy);
   await fleetHandle(client, fleetId).signal(fleetCancelSignal, reason, requestedBy);
 }
 

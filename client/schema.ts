@@ -55,6 +55,23 @@ export class InputError extends ConfigError {
   override name = 'InputError';
 }
 
+/** The longest `reason` and `by` of a cancel: both go into failure messages, memos and the UI. */
+export const MAX_CANCEL_TEXT = 500;
+
+/** Checks a cancel's reason and requester; `prefix` is `--` for the CLI's flags. */
+export function checkCancelRequest(reason: string, by: string, prefix = ''): void {
+  for (const [name, value] of [
+    ['reason', reason],
+    ['by', by],
+  ] as const) {
+    const field = `${prefix}${name}`;
+    if (!value.trim()) throw new InputError(`${field}: must not be empty`, field);
+    if (value.length > MAX_CANCEL_TEXT) {
+      throw new InputError(`${field}: must be at most ${MAX_CANCEL_TEXT} characters (got ${value.length})`, field);
+    }
+  }
+}
+
 interface Issue {
   code: string;
   path: readonly PropertyKey[];

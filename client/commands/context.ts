@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { ConnectConfig } from '../connection.js';
 import type { ExitCode } from '../exit-codes.js';
 import type { Writable } from '../output.js';
-import { InputError } from '../schema.js';
+import { checkCancelRequest, InputError } from '../schema.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -59,8 +59,7 @@ function osUser(): string {
 /** `--reason` and `--by` of the cancel commands, checked; `--by` defaults to $USER, else the login name. */
 export function cancelRequest(ctx: Context, options: { reason: string; by?: string }): { reason: string; by: string } {
   const by = options.by ?? ctx.io.env.USER ?? ctx.io.env.USERNAME ?? osUser();
-  if (!options.reason.trim()) throw usage('--reason: must not be empty', '--reason');
-  if (!by.trim()) throw usage('--by: must not be empty', '--by');
+  checkCancelRequest(options.reason, by, '--');
   return { reason: options.reason, by };
 }
 

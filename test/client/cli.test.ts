@@ -36,6 +36,14 @@ describe('bad flags exit 64 naming the flag, without connecting', () => {
     [['cancel', '--node', 'a', '--reason', 'x'], '--ticker: is required'],
     [['cancel', '--ticker', 't', '--reason', 'x'], '--node: is required'],
     [['cancel', '--node', 'a', '--ticker', 't', '--reason', '  '], '--reason: must not be empty'],
+    [
+      ['cancel', '--node', 'a', '--ticker', 't', '--reason', 'r'.repeat(501)],
+      '--reason: must be at most 500 characters (got 501)',
+    ],
+    [
+      ['cancel', '--node', 'a', '--ticker', 't', '--reason', 'x', '--by', 'b'.repeat(600)],
+      '--by: must be at most 500 characters (got 600)',
+    ],
     [['status', '--node', 'a'], "required option '--ticker <ticker>' not specified"],
     [['result', '--ticker', 't'], "required option '--node <id>' not specified"],
     [['bogus'], "unknown command 'bogus'"],

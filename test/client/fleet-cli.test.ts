@@ -72,6 +72,7 @@ describe('bad flags or manifests exit 64 naming the flag or field, without conne
     [['fleet-cancel', 'f1'], "required option '--reason <text>' not specified"],
     [['fleet-cancel', 'f1', '--reason', '  '], '--reason: must not be empty'],
     [['fleet-cancel', 'f1', '--reason', 'x', '--by', ' '], '--by: must not be empty'],
+    [['fleet-cancel', 'f1', '--reason', 'r'.repeat(501)], '--reason: must be at most 500 characters (got 501)'],
     [['fleet-cancel', 'bad id', '--reason', 'x'], 'FLEET_ID: "bad id" is not a valid fleet id'],
   ])('%j', async (argv, message) => {
     const run = await cli(argv);
