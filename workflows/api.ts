@@ -17,7 +17,8 @@ export interface LightningActivationParams {
   color?: string;
   /** @default 5 */
   payment_retries?: number;
-  backup_path?: string;
+  /** null: none, as when absent (KDF reads an Option) */
+  backup_path?: string | null;
 }
 
 /** Status polling schedule: starts at `initialIntervalMs`, multiplies by `backoffCoefficient`, capped. */

@@ -65,7 +65,8 @@ export const LightningActivationParams = z.strictObject(
       .exactOptional(),
     // KDF takes any usize; more than 100 retries of one payment is a typo
     payment_retries: int().min(0, 'must be 0-100').max(100, 'must be 0-100').exactOptional(),
-    backup_path: str().min(1, 'must not be empty').exactOptional(),
+    // KDF reads it as an Option: null is the same as absent
+    backup_path: str().min(1, 'must not be empty').nullable().exactOptional(),
   },
   { error: expected('an object') }
 );
@@ -168,8 +169,9 @@ export type DisableCoinParams = z.infer<typeof DisableCoinParams>;
 export const DisableCoinResult = z.object({
   coin: z.string(),
   cancelled_orders: z.array(z.string()),
-  /** true when dependents keep the coin in the map, treated as not enabled (§2.6) */
-  passivized: z.boolean(),
+  /** true when dependents keep the coin in the map, treated as not enabled (§2.6); nodes from before passivizing
+   * existed omit it, and always removed the coin */
+  passivized: z.boolean().default(false),
 });
 export type DisableCoinResult = z.infer<typeof DisableCoinResult>;
 

@@ -88,7 +88,7 @@ export const enableFieldCorruptions: Record<string, fc.Arbitrary<unknown>> = {
     fc.integer()
   ),
   'activationParams.payment_retries': fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 101 }), notInteger()),
-  'activationParams.backup_path': fc.oneof(fc.constant(''), fc.integer(), fc.constant(null)),
+  'activationParams.backup_path': fc.oneof(fc.constant(''), fc.integer(), fc.constant(false)),
   timeoutMs: fc.oneof(fc.integer({ min: -1_000, max: 999 }), fc.integer({ min: 7 * 86_400_000 + 1 }), notInteger()),
   'poll.initialIntervalMs': fc.oneof(fc.integer({ min: -10, max: 99 }), fc.integer({ min: 3_600_001 }), notInteger()),
   'poll.backoffCoefficient': fc.oneof(

@@ -94,6 +94,10 @@ describe('LightningActivationParams', () => {
     `);
   });
 
+  test('backup_path: null is accepted, as KDF reads an Option (null = none)', () => {
+    expect(LightningActivationParams.parse({ name: 'n', backup_path: null })).toEqual({ name: 'n', backup_path: null });
+  });
+
   test('a misspelt key is rejected, not ignored as KDF would', () => {
     expect(problemsWith(LightningActivationParams, { name: 'n', listen_port: 9735 })).toMatchInlineSnapshot(
       `"✖ Unrecognized key: "listen_port""`
@@ -222,6 +226,9 @@ describe('the other methods', () => {
   test('the legacy disable_coin reply is parsed as a whole body', () => {
     const body = { result: { coin: 'LN', cancelled_orders: [], passivized: false } };
     expect(DisableCoin.result.parse(body)).toEqual(body);
+    // nodes from before passivizing existed reply without the field; they removed the coin
+    const older = { result: { coin: 'LN', cancelled_orders: [] } };
+    expect(DisableCoin.result.parse(older)).toEqual(body);
     expect(DisableCoin.params.safeParse({ coin: 'LN', forceDisable: true }).success).toBe(false);
   });
 
