@@ -1,7 +1,7 @@
 # kdf-lightning worker image (also runs the codec server: `node dist/codec/server.js`).
 # Built by temporal.docker-compose.yml; see deploy/README.md.
 
-FROM node:20.20.2-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -18,7 +18,7 @@ RUN npm run build
 RUN npx tsc -p codec
 RUN npm prune --omit=dev
 
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

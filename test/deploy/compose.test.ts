@@ -241,40 +241,37 @@ describe('Dockerfile', () => {
     return all;
   }, []);
 
-  test('two stages on the same pinned node:20 slim image', () => {
+  test('two stages on one pinned Node image, an LTS line (even major) at 22 or later', () => {
     expect(stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
-    for (const stage of stages) expect(stage.from).toMatch(/^node:20\.\d+\.\d+-bookworm-slim$/);
+    expect(new Set(stages.map((stage) => stage.from)).size).toBe(1);
+    const [, major] = /^node:(\d+)\.\d+\.\d+-[a-z]+-slim$/.exec(stages[0]?.from ?? '') ?? [];
+    expect(Number(major)).toBeGreaterThanOrEqual(22);
+    expect(Number(major) % 2).toBe(0);
   });
 
-  test('build: npm ci, npm run build (dist/ and the workflow bundle), the codec server, dev dependencies pruned', () => {
+  test('build: installs with the lock file, builds, then keeps runtime dependencies only', () => {
     const runs = stages[0]?.steps.filter((step) => step.startsWith('RUN ')) ?? [];
-    expect(runs).toEqual([
-      'RUN npm ci --no-audit --no-fund',
-      'RUN npm run build',
-      'RUN npx tsc -p codec',
-      'RUN npm prune --omit=dev',
-    ]);
-    expect(JSON.parse(read('package.json')).scripts.build).toMatch(/build-bundle/);
-    // the sources the build needs: tsconfig.build.json's include, and codec/
+    const install = runs.findIndex((step) => /^RUN npm ci\b/.test(step));
+    const build = runs.findIndex((step) => /^RUN npm run build\b/.test(step));
+    const prune = runs.findIndex((step) => /^RUN npm (prune|ci)\b.*--omit=dev/.test(step));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(build).toBeGreaterThan(install);
+    expect(prune).toBe(runs.length - 1);
+    // the sources the build needs: tsconfig.build.json's include, and codec/ (image.test.ts runs what it builds)
     const copied = stages[0]?.steps.filter((step) => /^COPY \S+ \S+$/.test(step)).map((step) => step.split(' ')[1]);
     const include = (JSON.parse(read('tsconfig.build.json')) as { include: string[] }).include;
-    expect(copied?.sort()).toEqual([...include, 'codec'].sort());
+    expect(copied).toEqual(expect.arrayContaining([...include, 'codec']));
   });
 
-  test('runtime: NODE_ENV=production (the prebuilt bundle), non-root, node dist/worker/main.js', () => {
+  test('runtime: production mode, a non-root user from before the command on, nothing but the build output', () => {
     const steps = stages[1]?.steps ?? [];
     expect(steps).toContain('ENV NODE_ENV=production');
-    expect(steps).toContain('USER node');
-    expect(steps.at(-1)).toBe('CMD ["node", "dist/worker/main.js"]');
-    expect(steps.filter((step) => step.startsWith('COPY'))).toEqual([
-      'COPY --from=build /app/package.json ./',
-      'COPY --from=build /app/node_modules node_modules',
-      'COPY --from=build /app/dist dist',
-    ]);
-    // worker/config.ts picks dist/workflow-bundle.js under NODE_ENV=production
-    expect(read('worker/config.ts')).toMatch(
-      /env\.NODE_ENV === 'production'[\s\S]{0,200}'dist', 'workflow-bundle\.js'/
-    );
+    const user = steps.findLast((step) => step.startsWith('USER '));
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+    expect(steps.indexOf(user as string)).toBeLessThan(steps.length - 1);
+    expect(steps.at(-1)).toMatch(/^CMD /);
+    for (const copy of steps.filter((step) => step.startsWith('COPY'))) expect(copy).toMatch(/^COPY --from=build /);
   });
 
   test('.dockerignore keeps secrets, local state and dependencies out of the build context', () => {
