@@ -5,6 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { MetricHistogram, MetricMeter } from '@temporalio/common';
+import type { KdfCallEvent } from './kdf/client.js';
 
 export type DetectionSource = 'push' | 'poll';
 
@@ -16,12 +17,12 @@ export function recordDetection(source: DetectionSource): void {
 
 const rpcLatencyByMeter = new WeakMap<MetricMeter, MetricHistogram>();
 
-export function recordRpcMetric(event: { method: string; durationMs: number; outcome: string }): void {
+export function recordRpcMetric(event: KdfCallEvent): void {
   const meter = Context.current().metricMeter;
   let histogram = rpcLatencyByMeter.get(meter);
   if (!histogram) {
-    histogram = meter.createHistogram('kdf_rpc_latency', 'int', 'ms', 'KDF RPC latency by method and outcome');
+    histogram = meter.createHistogram('kdf_rpc_latency', 'int', 'ms', 'KDF RPC latency by node, method and outcome');
     rpcLatencyByMeter.set(meter, histogram);
   }
-  histogram.record(Math.round(event.durationMs), { method: event.method, outcome: event.outcome });
+  histogram.record(Math.round(event.durationMs), { node: event.node, method: event.method, outcome: event.outcome });
 }

@@ -1,13 +1,13 @@
 // `npm run worker`: the kdf-lightning worker process. Configuration from the environment (worker/README.md).
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { MetricMeter } from '@temporalio/common';
 import type { Logger as PinoLogger } from 'pino';
 import { encryptionDataConverter } from '../codec/encryption-codec.js';
 import { ConfigError, configSummary, loadWorkerConfig, secretsOf } from './config.js';
-import { KdfEventStreams, type EventStreamHooks } from '../activities/index.js';
+import { KdfEventStreams } from '../activities/index.js';
 import { createKdfWorker } from './create-worker.js';
 import { createLogger } from './logger.js';
+import { eventStreamMetrics, exportWorkflowCountersAtZero } from './metrics.js';
 import { installRuntime } from './runtime.js';
 
 /** Exit codes: 78 bad configuration (EX_CONFIG), 69 Temporal unreachable (EX_UNAVAILABLE), 1 anything else. */
@@ -55,7 +55,11 @@ async function run(): Promise<void> {
       ...(config.workflowBundle !== undefined && { workflowBundlePath: config.workflowBundle }),
       ...(dataConverter && { dataConverter }),
     });
-    if (config.metricsAddress) log.info({ url: `http://${config.metricsAddress}/metrics` }, 'Prometheus metrics');
+    if (config.metricsAddress) {
+      const scope = { namespace: config.temporal.namespace, taskQueue: config.taskQueue };
+      exportWorkflowCountersAtZero(runtime.metricMeter, scope, [...config.nodes.keys()]);
+      log.info({ url: `http://${config.metricsAddress}/metrics` }, 'Prometheus metrics');
+    }
     log.info({ taskQueue: config.taskQueue, namespace: config.temporal.namespace }, 'worker running');
     await worker.run();
     log.info('worker stopped');
@@ -63,19 +67,6 @@ async function run(): Promise<void> {
     eventStreams.close();
     await Promise.all([connection.close(), clientConnection.close()]);
   }
-}
-
-/** Stream health per node and events received, next to the SDK's metrics; connection changes are logged. */
-function eventStreamMetrics(meter: MetricMeter, logger: PinoLogger): EventStreamHooks {
-  const connected = meter.createGauge('kdf_event_stream_connected', 'int', '', 'KDF event stream connected (1) or not');
-  const events = meter.createCounter('kdf_event_stream_events', 'events', 'KDF event stream frames received');
-  return {
-    onConnection: (node, isConnected) => {
-      connected.set(isConnected ? 1 : 0, { node });
-      logger.info({ node, connected: isConnected }, 'KDF event stream');
-    },
-    onEvent: (node) => events.add(1, { node }),
-  };
 }
 
 run().catch((err: unknown) => {

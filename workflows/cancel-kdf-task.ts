@@ -1,6 +1,7 @@
-import { ApplicationFailure, log, metricMeter, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { EnablementActivities } from '../activities/index.js';
 import { failureOf } from './failures.js';
+import { countOne, WORKFLOW_COUNTERS } from './metrics.js';
 import { KdfPhaseAttribute, type CompensationInput, type CompensationReport } from './api.js';
 
 /**
@@ -22,9 +23,7 @@ export async function cancelKdfTask(input: CompensationInput): Promise<Compensat
   } catch (error) {
     const { type, message } = failureOf(error);
     const lastError = { type, message };
-    metricMeter
-      .createCounter('kdf_compensations_unconfirmed', 'tasks', 'KDF tasks whose cancel the node never confirmed')
-      .add(1);
+    countOne(WORKFLOW_COUNTERS.compensationsUnconfirmed, { node });
     log.error('compensation not confirmed: the KDF task may still be running', { node, ticker, taskId, ...lastError });
     const report: CompensationReport = { node, ticker, taskId, result: 'unconfirmed', enabled: null, lastError };
     upsertSearchAttributes([{ key: KdfPhaseAttribute, value: report.result }]);

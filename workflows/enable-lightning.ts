@@ -6,7 +6,6 @@ import {
   CancelledFailure,
   isCancellation,
   log,
-  metricMeter,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -35,6 +34,7 @@ import {
 } from './api.js';
 import { EnablementRun } from './enablement-run.js';
 import { failureOf } from './failures.js';
+import { countOne, WORKFLOW_COUNTERS } from './metrics.js';
 
 const DEFAULT_TIMEOUT_MS = 15 * 60_000;
 const DEFAULT_COMPENSATION_WINDOW_MS = 15 * 60_000;
@@ -87,7 +87,7 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
   });
   run.publishDetails();
   // in flight = started − finished (kdf_enablements_total), summed over workers
-  metricMeter.createCounter('kdf_enablements_started', 'enablements', 'Enablements started').add(1);
+  countOne(WORKFLOW_COUNTERS.started, { node: input.node });
   CancellationScope.current().cancelRequested.catch(() => run.stop('cancel'));
   // from the start request, not from this first workflow task (a busy worker picks it up later)
   sleep(Math.max(1, workflowInfo().startTime.getTime() + settings.timeoutMs - Date.now())).then(

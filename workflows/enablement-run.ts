@@ -1,4 +1,4 @@
-import { metricMeter, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ActivationResult, PollResult, TaskError } from '../activities/index.js';
 import {
   ACTIVATING_PHASE,
@@ -12,6 +12,7 @@ import {
   type Outcome,
   type PhaseRecord,
 } from './api.js';
+import { countOne, WORKFLOW_COUNTERS } from './metrics.js';
 
 /** How the activation ended, when it did: the coin enabled (by this enablement or before it), or the task failed. */
 export type Finish =
@@ -44,6 +45,9 @@ export class EnablementRun {
   constructor(readonly input: EnableLightningInput) {}
 
   stop(reason: StopReason): void {
+    if (this.stoppedBy === undefined && reason === 'timeout') {
+      countOne(WORKFLOW_COUNTERS.deadlinesPassed, { node: this.input.node });
+    }
     this.stoppedBy ??= reason;
     this.publishDetails();
   }
@@ -107,7 +111,7 @@ export class EnablementRun {
     this.phase = outcome;
     upsertSearchAttributes([{ key: KdfPhaseAttribute, value: outcome }]);
     const durations = this.durations();
-    recordMetrics(outcome, durations);
+    recordMetrics(this.input.node, outcome, durations, this.stoppedBy === 'timeout');
     this.publishDetails();
     const finish = this.finish;
     return {
@@ -159,9 +163,14 @@ export class EnablementRun {
 
 const nowIso = (): string => new Date().toISOString();
 
-/** Emitted through the worker's Runtime, next to the SDK's own metrics (skipped during replay). */
-function recordMetrics(outcome: Outcome, durations: Record<string, number>): void {
-  metricMeter.createCounter('kdf_enablements', 'enablements', 'Finished enablements by outcome').add(1, { outcome });
+// Emitted through the worker's Runtime, next to the SDK's own metrics (skipped during replay). A deadline that passed
+// and the end of that enablement are counted apart, so that an alert sees one that never ends (deploy/prometheus).
+function recordMetrics(node: string, outcome: Outcome, durations: Record<string, number>, pastDeadline: boolean): void {
+  countOne(WORKFLOW_COUNTERS.finished, { node, outcome });
+  if (pastDeadline) countOne(WORKFLOW_COUNTERS.deadlinesSettled, { node });
+  metricMeter
+    .createHistogram('kdf_enablement_duration', 'int', 'ms', 'From the start request to the end, by outcome')
+    .record(Math.max(0, Date.now() - workflowInfo().startTime.getTime()), { outcome });
   const phaseDuration = metricMeter.createHistogram('kdf_phase_duration', 'int', 'ms', 'Time spent in each phase');
   for (const [phase, ms] of Object.entries(durations)) phaseDuration.record(ms, { phase });
 }

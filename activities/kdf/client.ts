@@ -29,6 +29,8 @@ import { createKdfTransport } from './transport.js';
 
 /** Reported once per `call()`, when it settles. */
 export interface KdfCallEvent {
+  /** the node's id */
+  node: string;
   method: string;
   /** from the `call()` until it settled, including time spent waiting for a `maxConcurrentRequests` slot */
   durationMs: number;
@@ -85,7 +87,7 @@ export function createKdfClient(node: KdfNodeConfig, options: KdfClientOptions =
   ): Promise<ResultOf<M>> => {
     const startedAt = performance.now();
     const report = (outcome: string): void =>
-      onCall?.({ method: method.method, durationMs: performance.now() - startedAt, outcome });
+      onCall?.({ node: node.id, method: method.method, durationMs: performance.now() - startedAt, outcome });
     try {
       const result = await transport(method, params, signal);
       report('ok');
