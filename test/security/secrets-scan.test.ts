@@ -12,6 +12,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { cancelSignal, enablementWorkflowId } from '../../workflows/api.js';
 import { cliRun, type CliRun } from '../helpers/cli.js';
+import { historyText, secretFindings, secretNeedles } from '../helpers/secret-scan.js';
 import { eventually } from '../helpers/enablement-stack.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
@@ -46,33 +47,7 @@ async function cli(argv: string[]): Promise<CliRun> {
   return run;
 }
 
-/** The secret as it could appear: plain, JSON-escaped, base64 at each byte alignment, hex. */
-function needles(secret: string): string[] {
-  const bytes = Buffer.from(secret);
-  const base64 = [0, 1, 2].map((offset) => {
-    const encoded = bytes.subarray(offset).toString('base64');
-    // drop the last, padding-affected characters: what remains appears in any encoding of a longer text
-    return encoded.slice(0, encoded.length - 4);
-  });
-  return [secret, JSON.stringify(secret).slice(1, -1), ...base64, bytes.toString('hex')];
-}
-
-const findings = (text: string): string[] => needles(SECRET).filter((needle) => text.includes(needle));
-
-/** JSON of a history with every bytes field (payload data, metadata) also decoded as UTF-8 text. */
-function historyText(history: unknown): string {
-  const decoded: string[] = [];
-  const walk = (value: unknown): void => {
-    if (value instanceof Uint8Array) {
-      decoded.push(Buffer.from(value).toString('utf8'));
-      return;
-    }
-    if (Array.isArray(value)) value.forEach(walk);
-    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
-  };
-  walk(history);
-  return `${JSON.stringify(history)}\n${decoded.join('\n')}`;
-}
+const findings = (text: string): string[] => secretFindings(text, SECRET);
 
 beforeAll(async () => {
   env = await connectTestEnvironment();
@@ -191,7 +166,7 @@ test('every path runs, and the userpass appears in no history, log, metric or CL
   expect(metrics).toMatch(/kdf|temporal/);
   expect(size('worker log')).toBeGreaterThan(2_000);
   // the scanner can fail: it finds the secret in each encoding it looks for
-  for (const needle of needles(SECRET)) expect(findings(`x${needle}y`).length).toBeGreaterThan(0);
+  for (const needle of secretNeedles(SECRET)) expect(findings(`x${needle}y`).length).toBeGreaterThan(0);
   expect(findings(Buffer.from(`{"userpass":"${SECRET}"}`).toString('base64')).length).toBeGreaterThan(0);
   // the worker really used the secret: the simulated nodes refuse any other userpass and enabled a coin
   expect(simulators[0]!.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);

@@ -1,4 +1,4 @@
-import { CancelledFailure } from '@temporalio/common';
+import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -13,6 +13,7 @@ import { createKdfClient } from '../../activities/kdf/index.js';
 import type { Fault } from '../../simulator/index.js';
 import { committedHistories, recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
 import { EnablementStack, TEST_USERPASS, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { historyText, secretFindings } from '../helpers/secret-scan.js';
 
 const INIT = 'task::enable_lightning::init';
 const STATUS = 'task::enable_lightning::status';
@@ -334,11 +335,19 @@ test('history size depends on the number of phases, not on how long they take', 
   expect(Math.abs(long - short)).toBeLessThanOrEqual(6);
 });
 
-test('no history of these enablements contains the userpass', async () => {
+test('no history of these enablements contains the userpass, payloads decoded', async () => {
   expect(stack.workflowIds.length).toBeGreaterThan(10);
   for (const workflowId of new Set(stack.workflowIds)) {
-    expect(JSON.stringify(await stack.history(workflowId))).not.toContain(TEST_USERPASS);
+    const text = historyText(await stack.history(workflowId));
+    expect({ workflowId, found: secretFindings(text, TEST_USERPASS) }).toEqual({ workflowId, found: [] });
   }
+  // the scan can fail: the userpass planted inside a heartbeat payload of a real history is found
+  const [first] = stack.workflowIds;
+  const planted = await stack.history(first as string);
+  const payload = defaultPayloadConverter.toPayload({ progress: `userpass ${TEST_USERPASS}` });
+  planted.events?.push({ activityTaskStartedEventAttributes: { lastFailure: { encodedAttributes: payload } } });
+  expect(JSON.stringify(planted)).not.toContain(TEST_USERPASS);
+  expect(secretFindings(historyText(planted), TEST_USERPASS)).not.toEqual([]);
 });
 
 test('every history of this run replays against the current workflow code', async () => {
