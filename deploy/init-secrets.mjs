@@ -4,6 +4,7 @@
 //   codec-keys.json  the payload encryption keys (KDF_CODEC_KEYS_FILE): { current, keys: { id: base64 } }
 //   codec.env        KDF_CODEC_TOKEN, the codec server's bearer token
 //   ui.env           TEMPORAL_CODEC_ENDPOINT for the Temporal UI (the codec server URL, with the token as its path)
+//   grafana.env      GF_SECURITY_ADMIN_PASSWORD, Grafana's admin password (user admin)
 //   worker.env       copied from worker.env.example: fill in each node's userpass
 // --rotate-codec-key adds a new key and makes it current; the old keys stay, so existing histories stay readable.
 // Node builtins only.
@@ -54,6 +55,7 @@ if (values['rotate-codec-key']) {
   create('codec.env', () => `KDF_CODEC_TOKEN=${hex()}\n`);
   const token = /^KDF_CODEC_TOKEN=(\S+)$/m.exec(readFileSync(file('codec.env'), 'utf8'))?.[1];
   create('ui.env', () => `TEMPORAL_CODEC_ENDPOINT=${CODEC_URL}/${token}\n`);
+  create('grafana.env', () => `GF_SECURITY_ADMIN_PASSWORD=${hex()}\n`);
   create('worker.env', () => readFileSync(path.join(here, 'worker.env.example'), 'utf8'));
   say('fill in the userpasses in worker.env (one per userpassEnv in nodes.yaml)');
 }

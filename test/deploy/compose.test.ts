@@ -28,6 +28,7 @@ interface Service {
   read_only?: boolean;
   cap_drop?: string[];
   security_opt?: string[];
+  network_mode?: string;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -78,7 +79,17 @@ const CODEC_SERVER_READS = envNamesReadBy('codec/http.ts', 'codec/keys.ts');
 
 test('the services of the stack', () => {
   expect(Object.keys(compose.services).sort()).toEqual(
-    ['codec-server', 'postgresql', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort()
+    [
+      'codec-server',
+      'grafana',
+      'postgresql',
+      'prometheus',
+      'temporal',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ].sort()
   );
   expect(service('codec-server').profiles).toEqual(['codec']);
   expect(services.filter(([, s]) => s.profiles !== undefined).map(([name]) => name)).toEqual(['codec-server']);
@@ -88,7 +99,7 @@ test('every image is pinned to a version (no latest, no variable), auto-setup is
   for (const [name, s] of services) {
     expect({ name, image: s.image }).toEqual({
       name,
-      image: expect.stringMatching(/^[a-z0-9./-]+:\d+(\.\d+)+[\w.-]*$/),
+      image: expect.stringMatching(/^[a-z0-9./-]+:v?\d+(\.\d+)+[\w.-]*$/),
     });
     expect(s.image).not.toMatch(/auto-setup/);
   }
@@ -107,7 +118,7 @@ test('published ports are bound to 127.0.0.1 only; PostgreSQL is not published',
   const published = services.flatMap(([name, s]) =>
     (s.ports ?? []).map((port) => ({ name, host: typeof port === 'string' ? port.split(':')[0] : port.host_ip }))
   );
-  expect(published.map(({ name }) => name).sort()).toEqual(['codec-server', 'temporal', 'temporal-ui']);
+  expect(published.map(({ name }) => name).sort()).toEqual(['codec-server', 'grafana', 'temporal', 'temporal-ui']);
   for (const port of published) expect(port).toEqual({ name: port.name, host: '127.0.0.1' });
   expect(service('temporal').ports).toEqual(['127.0.0.1:7233:7233']);
 });
@@ -133,7 +144,7 @@ test('start order: every dependency has a condition, healthy targets have health
   expect(after('temporal-setup')).toEqual(['temporal']);
   expect(after('worker')).toEqual(['temporal', 'temporal-setup']);
   expect(after('temporal-ui')).toEqual(['temporal', 'temporal-setup']);
-  for (const name of ['postgresql', 'temporal', 'worker', 'codec-server'])
+  for (const name of ['postgresql', 'temporal', 'worker', 'codec-server', 'prometheus', 'grafana'])
     expect(service(name).healthcheck).toBeDefined();
 });
 
@@ -289,4 +300,52 @@ describe('Dockerfile', () => {
       expect(ignored).toContain(entry);
     }
   });
+});
+
+test('Prometheus scrapes the worker inside its network namespace and loads the alert rules; Grafana is provisioned', () => {
+  const prometheus = service('prometheus');
+  // the worker serves /metrics on its loopback only
+  expect(prometheus.network_mode).toBe('service:worker');
+  expect(prometheus.ports).toBeUndefined();
+  expect(prometheus.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
+  expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  const config = parseYaml(read('deploy/prometheus/prometheus.yml')) as {
+    rule_files: string[];
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  expect(config.rule_files).toEqual(['alerts.yml']);
+  expect(config.scrape_configs).toEqual([
+    {
+      job_name: 'kdf-lightning-worker',
+      static_configs: [{ targets: [service('worker').environment?.KDF_METRICS_ADDRESS] }],
+    },
+  ]);
+  expect(read('deploy/prometheus/alerts.yml')).toContain('up{job="kdf-lightning-worker"}');
+
+  const grafana = service('grafana');
+  expect(Object.keys(grafana.depends_on ?? {})).toEqual(['prometheus']);
+  expect(envFiles(grafana)).toEqual(['deploy/grafana.env']);
+  expect(Object.keys(envFile('deploy/grafana.env'))).toEqual(['GF_SECURITY_ADMIN_PASSWORD']);
+  expect(grafana.volumes).toEqual(
+    expect.arrayContaining([
+      './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+      './deploy/grafana/kdf-lightning.json:/etc/grafana/dashboards/kdf-lightning.json:ro',
+    ])
+  );
+  const listen = prometheus.command
+    ?.find((arg) => arg.startsWith('--web.listen-address='))
+    ?.split(':')
+    .pop();
+  const datasources = parseYaml(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
+    datasources: { type: string; url: string; isDefault: boolean }[];
+  };
+  expect(datasources.datasources).toEqual([
+    expect.objectContaining({ type: 'prometheus', url: `http://worker:${listen}`, isDefault: true }),
+  ]);
+  const dashboards = parseYaml(read('deploy/grafana/provisioning/dashboards/kdf-lightning.yml')) as {
+    providers: { type: string; options: { path: string } }[];
+  };
+  expect(dashboards.providers).toEqual([
+    expect.objectContaining({ type: 'file', options: { path: '/etc/grafana/dashboards' } }),
+  ]);
 });

@@ -56,6 +56,12 @@ describe('alert rules', () => {
     );
   });
 
+  test("are loaded by the compose stack's Prometheus configuration, which promtool accepts", () => {
+    expect(promtool('check', 'config', path.join(ROOT, 'deploy/prometheus/prometheus.yml'))).toContain(
+      'is valid prometheus config file syntax'
+    );
+  });
+
   test('cover what wakes someone, each with a severity, a summary and a description', () => {
     expect(rules.map((rule) => rule.alert).sort()).toEqual([
       'KdfCompensationNotConfirmed',
