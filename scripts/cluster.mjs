@@ -136,7 +136,9 @@ export async function startCluster(options) {
       await waitUntil(() => logHas(log, from, '"msg":"worker running"'), pid, 120_000, name, log);
       workers.push({ name, pid, metricsUrl: `http://${metrics}/metrics`, logFile: log });
     }
-    return { address, uiUrl, postgres, temporal, workers, logs, binaries, stop };
+    /** PIDs of everything running now, for a caller that must be able to kill them if it dies. */
+    const pids = () => started.map((entry) => entry.pid());
+    return { address, uiUrl, postgres, temporal, workers, logs, binaries, pids, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -23,7 +23,8 @@ const SHUTDOWN_SIGNALS = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT
  * @property {string} password
  * @property {() => number} pid the postmaster's current PID
  * @property {(mode?: ShutdownMode) => Promise<void>} stop
- * @property {(mode: ShutdownMode) => Promise<void>} restart stops with `mode`, starts again on the same port
+ * @property {(mode: ShutdownMode, downMs?: number) => Promise<void>} restart stops with `mode`, starts again on the same
+ *   port after `downMs`
  */
 
 /**
@@ -57,8 +58,9 @@ export async function startPostgres({ major, dataDir, logFile, port: wanted }) {
     password,
     pid: () => pid,
     stop,
-    restart: async (mode) => {
+    restart: async (mode, downMs = 0) => {
       await stop(mode);
+      await sleep(downMs);
       pid = await launch(bin, owner, pgData, port, logFile);
     },
   };
