@@ -1,12 +1,14 @@
 // TLS, mTLS and API keys for the Temporal connection. The CLI dev server (v1.9.1) has no TLS option, so the tests put
-// a TLS-terminating proxy (self-signed CA from openssl, client certificates required) in front of jest's dev server.
+// a proxy that terminates TLS and HTTP/2 (self-signed CA from openssl, client certificates required) in front of
+// jest's dev server; it sees every call's headers, the API key's bearer token among them.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import http2 from 'node:http2';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { NativeConnection } from '@temporalio/worker';
 import { connectClient, resolveConnectConfig } from '../../client/connection.js';
 import { ExitCode } from '../../client/exit-codes.js';
@@ -199,35 +201,54 @@ describe('connection options from the environment', () => {
 });
 
 describe('through a TLS proxy that requires client certificates', () => {
-  let proxy: tls.Server;
+  let proxy: http2.Http2SecureServer;
+  let upstream: http2.ClientHttp2Session;
   let address: string;
   const peers: string[] = [];
+  /** The `authorization` header of every gRPC call that reached the proxy. */
+  const authorizations: string[] = [];
 
   beforeAll(async () => {
-    const [host, port] = (process.env.TEMPORAL_ADDRESS ?? '').split(':');
-    proxy = tls.createServer(
-      {
-        key: readFileSync(file('server.key')),
-        cert: readFileSync(file('server.pem')),
-        ca: readFileSync(file('ca.pem')),
-        requestCert: true,
-        rejectUnauthorized: true,
-        ALPNProtocols: ['h2'],
-      },
-      (socket) => {
-        peers.push(String(socket.getPeerCertificate().subject?.CN));
-        const upstream = net.connect(Number(port), host);
-        socket.pipe(upstream).pipe(socket);
-        socket.on('error', () => upstream.destroy());
-        upstream.on('error', () => socket.destroy());
-      }
-    );
+    // terminates TLS and HTTP/2, so that the test sees each call's headers, and relays the call to the dev server
+    upstream = http2.connect(`http://${process.env.TEMPORAL_ADDRESS ?? ''}`);
+    upstream.on('error', () => undefined);
+    proxy = http2.createSecureServer({
+      key: readFileSync(file('server.key')),
+      cert: readFileSync(file('server.pem')),
+      ca: readFileSync(file('ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    });
+    proxy.on('secureConnection', (socket: tls.TLSSocket) => {
+      peers.push(String(socket.getPeerCertificate().subject?.CN));
+    });
+    proxy.on('stream', (stream, headers) => relay(stream, headers));
     proxy.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     address = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
   });
 
+  function relay(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    authorizations.push(String(headers.authorization ?? ''));
+    const { ':authority': _authority, ':scheme': _scheme, ...forwarded } = headers;
+    const call = upstream.request(forwarded);
+    let trailers: http2.IncomingHttpHeaders = {};
+    call.on('response', (responseHeaders) => {
+      // a trailers-only reply (an error status) carries grpc-status in its headers and nothing else
+      if (responseHeaders['grpc-status'] !== undefined) stream.respond(responseHeaders, { endStream: true });
+      else stream.respond(responseHeaders, { waitForTrailers: true });
+    });
+    call.on('trailers', (received) => (trailers = received));
+    stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+    stream.on('close', () => call.close());
+    call.on('error', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR));
+    stream.on('error', () => call.close(http2.constants.NGHTTP2_CANCEL));
+    stream.pipe(call);
+    call.pipe(stream);
+  }
+
   afterAll(async () => {
+    upstream.close();
     await new Promise((resolve) => proxy.close(resolve));
   });
 
@@ -273,5 +294,21 @@ describe('through a TLS proxy that requires client certificates', () => {
     expect(worker.stdout).toMatch(/"tls":true/);
     expect(worker.stdout).toMatch(/"apiKey":"set"/);
     expect(worker.stdout + worker.stderr).not.toContain(API_KEY);
+    // the server side saw the key on the worker's calls
+    expect(authorizations).toContain(`Bearer ${API_KEY}`);
   }, 120_000);
+
+  test('the client sends the API key as a bearer token on every call', async () => {
+    const seen = authorizations.length;
+    const client = await connectClient({ env: mtlsEnv(address, { TEMPORAL_API_KEY: API_KEY }) });
+    try {
+      await client.workflowService.getSystemInfo({});
+      await client.workflowService.describeNamespace({ namespace: 'default' });
+    } finally {
+      await client.connection.close();
+    }
+    const calls = authorizations.slice(seen);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(calls)).toEqual(new Set([`Bearer ${API_KEY}`]));
+  });
 });
