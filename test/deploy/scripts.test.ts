@@ -1,6 +1,6 @@
 // The compose stack's scripts, run for real: the namespace/search-attribute job against jest's dev server, the
 // schema job against stand-in tools, and init-secrets.mjs (create, keep, rotate; never printing a secret).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,12 @@ function run(command: string, args: string[], env: Record<string, string | undef
 }
 
 describe('deploy/scripts/create-namespace.sh (the temporal-setup job)', () => {
-  const cli = process.env.TEMPORAL_CLI ?? path.join(ROOT, '.tools/venv/bin/temporal');
+  // whatever `npm test` found or installed (TEMPORAL_CLI, PATH, .tools/), also when TEMPORAL_ADDRESS names a server
+  const cli = (
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/temporal-cli.mjs')], { encoding: 'utf8' }).split(
+      '\n'
+    )[0] ?? ''
+  ).trim();
   const address = process.env.TEMPORAL_ADDRESS as string;
   const namespace = `kdf-deploy-${randomBytes(4).toString('hex')}`;
   const env = {
