@@ -12,12 +12,13 @@ export interface FleetActivityDependencies {
 export function createFleetActivities({ client }: FleetActivityDependencies) {
   return {
     /**
-     * Waits for an enablement started elsewhere (the CLI, an earlier fleet) and returns its report; a failed
-     * or cancelled one is rethrown as a non-retryable failure of the same type carrying its report.
+     * Waits for an enablement started elsewhere (the CLI, an earlier fleet or fleet run; `runId` when known) and
+     * returns its report; a failed or cancelled one is rethrown as a non-retryable failure of the same type carrying
+     * its report.
      */
-    async awaitEnablement({ workflowId }: { workflowId: string }): Promise<EnablementReport> {
+    async awaitEnablement({ workflowId, runId }: { workflowId: string; runId?: string }): Promise<EnablementReport> {
       const context = Context.current();
-      const handle = client.workflow.getHandle(workflowId);
+      const handle = client.workflow.getHandle(workflowId, runId);
       const heartbeats = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
         return (await Promise.race([handle.result(), context.cancelled])) as EnablementReport;

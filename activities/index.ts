@@ -17,5 +17,12 @@ export type {
 export type { KdfNodeConfig, NodeRegistry } from './nodes.js';
 export { createFleetActivities } from './fleet.js';
 export type { FleetActivities, FleetActivityDependencies } from './fleet.js';
+export { createPreflightActivities } from './fleet-preflight.js';
+export type {
+  NodePreflight,
+  NodePreflightInput,
+  PreflightActivities,
+  PreflightDependencies,
+} from './fleet-preflight.js';
 export { KdfEventStreams } from './kdf/index.js';
 export type { EventStreamHooks } from './kdf/index.js';

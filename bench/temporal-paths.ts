@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { startEnablement } from '../client/index.js';
 import { startFleet } from '../client/fleet.js';
-import type { FleetInput } from '../workflows/api.js';
+import { fleetNodesOf, type FleetInput } from '../workflows/api.js';
 import type { Workload } from './workload.js';
 
 export type TemporalPath = 'fleet' | 'direct';
@@ -28,11 +28,13 @@ async function runFleet(client: Client, workload: Workload, taskQueue: string): 
   const input: FleetInput = {
     fleetId: workload.runId,
     defaults: { activationParams: {}, poll: workload.poll },
-    members: workload.members.map(({ node, ticker, listeningPort }) => ({
-      node,
-      ticker,
-      activationParams: { listening_port: listeningPort },
-    })),
+    nodes: fleetNodesOf(
+      workload.members.map(({ node, ticker, listeningPort }) => ({
+        node,
+        ticker,
+        activationParams: { listening_port: listeningPort },
+      }))
+    ),
     concurrency: workload.enablements,
     perNodeConcurrency: workload.tickersPerNode,
   };

@@ -19,7 +19,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startFleet } from '../client/fleet.js';
 import { startSimulator } from '../simulator/index.js';
-import { enablementWorkflowId, type FleetInput, type FleetProgress } from '../workflows/api.js';
+import { enablementWorkflowId, fleetNodesOf, type FleetInput, type FleetProgress } from '../workflows/api.js';
 import { checkPair, runningTasks, type PairResult, type RunningTask } from './checks.js';
 import { injectBackgroundFaults, injectRestartAfterOk, kindsInjected, type BackgroundFaults } from './faults.js';
 import {
@@ -159,7 +159,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         platformCoin: 'tBTC-segwit',
         poll: { initialIntervalMs: 200, maxIntervalMs: 1_000, backoffCoefficient: 1.5 },
       },
-      members,
+      nodes: fleetNodesOf(members),
       concurrency: 1_000,
       perNodeConcurrency: perNode,
       startsPerSecond,

@@ -15,9 +15,20 @@ export interface StartedFleet {
   handle: WorkflowHandle<EnableFleetWorkflow>;
 }
 
+/** A fleet input's size limit in bytes (JSON): Temporal refuses payloads over 2 MB. */
+export const MAX_FLEET_INPUT_BYTES = 1_000_000;
+
+/** How many (node, ticker) pairs and nodes a fleet input lists. */
+export function fleetSize(input: FleetInput): { pairs: number; nodes: number } {
+  const pairs = input.nodes.reduce((sum, node) => sum + (node.tickers ?? input.defaults.tickers ?? []).length, 0);
+  return { pairs, nodes: new Set(input.nodes.map(({ node }) => node)).size };
+}
+
 /**
- * Starts a fleet, or joins the one running under the same fleet id. Members enabled before are not started again
- * (their enablement workflows completed); failed, cancelled and timed-out ones are.
+ * Starts a fleet, or joins the one running under the same fleet id. The fleet makes every pair enabled now
+ * (design.md G6): pairs the node has enabled cost one `get_enabled_coins` per node, the others (a KDF restart
+ * dropped them, or they failed before) are enabled again, running ones joined.
+ * @throws {InputError} when the input is too large for one workflow payload
  */
 export async function startFleet(
   client: Client,
@@ -25,7 +36,8 @@ export async function startFleet(
   options: { taskQueue?: string } = {}
 ): Promise<StartedFleet> {
   assertFleetId(input.fleetId);
-  const nodes = new Set(input.members.map((member) => member.node)).size;
+  assertFleetInputSize(input);
+  const { pairs, nodes } = fleetSize(input);
   const handle = await client.workflow.start<EnableFleetWorkflow>(FLEET_WORKFLOW_TYPE, {
     args: [input],
     workflowId: fleetWorkflowId(input.fleetId),
@@ -33,7 +45,7 @@ export async function startFleet(
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     typedSearchAttributes: [{ key: KdfFleetAttribute, value: input.fleetId }],
-    staticSummary: `Fleet ${input.fleetId}: ${input.members.length} enablements on ${nodes} KDF nodes`,
+    staticSummary: `Fleet ${input.fleetId}: ${pairs} enablements on ${nodes} KDF nodes`,
   });
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, handle };
 }
@@ -75,6 +87,17 @@ export async function waitForFleet(
   const final = await result;
   onProgress(final);
   return final;
+}
+
+export function assertFleetInputSize(input: FleetInput): void {
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes > MAX_FLEET_INPUT_BYTES) {
+    throw new InputError(
+      `fleet input is ${bytes} bytes; at most ${MAX_FLEET_INPUT_BYTES} (list shared tickers once in ` +
+        'defaults.tickers, or split the fleet)',
+      'nodes'
+    );
+  }
 }
 
 function assertFleetId(fleetId: string): void {

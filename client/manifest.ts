@@ -5,7 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type {
   FleetInput,
-  FleetMember,
+  FleetNode,
+  FleetTicker,
   LightningActivationParams as LightningActivationParamsInput,
 } from '../workflows/api.js';
 import { DurationError, parseDuration } from './duration.js';
@@ -73,45 +74,47 @@ export interface FleetOverrides {
   startsPerSecond?: number;
 }
 
+/** Pairs one fleet may have: larger rollouts are several fleets (each its own workflow and Schedule). */
+export const MAX_FLEET_PAIRS = 100_000;
+/** A manifest file's size limit: it travels as the fleet workflow's input (Temporal refuses payloads over 2 MB). */
+export const MAX_MANIFEST_BYTES = 1_000_000;
+
 /**
- * Validates a parsed manifest and expands it into the fleet workflow's input: one member per (node, ticker).
- * @throws {InputError} naming the bad field, e.g. `nodes.alpha.tickers[1].activationParams.listening_port`
+ * Validates a parsed manifest and turns it into the fleet workflow's input: its nodes with their tickers, shared
+ * tickers kept once in `defaults.tickers` (so the input grows with the manifest, not with its pairs).
+ * @throws {InputError} naming the bad field, e.g. `nodes.alpha.tickers[1].activationParams.listening_port`, or
+ *   where a (node, ticker) pair is listed twice
  */
 export function fleetInputFromManifest(raw: unknown, overrides: FleetOverrides = {}): FleetInput {
   const parsed = FleetManifest.safeParse(raw);
   if (!parsed.success) throw new InputError(formatIssues(parsed.error), firstIssuePath(parsed.error));
   const manifest = parsed.data;
   const { defaults } = manifest;
-  const members: FleetMember[] = [];
+  const sharedTickers = defaults.tickers?.map(fleetTicker);
+  const nodes: FleetNode[] = [];
+  let pairs = 0;
   for (const [node, entry] of Object.entries(manifest.nodes)) {
-    const tickers = entry?.tickers ?? defaults.tickers;
+    const own = entry?.tickers !== undefined;
+    const tickers = entry?.tickers !== undefined ? entry.tickers.map(fleetTicker) : sharedTickers;
+    const where = own ? `nodes.${node}.tickers` : 'defaults.tickers';
     if (!tickers)
       throw new InputError(`nodes.${node}.tickers: is required (no defaults.tickers)`, `nodes.${node}.tickers`);
-    const ports = new Map<number, string>();
-    for (const tickerEntry of tickers) {
-      const { ticker } = tickerEntry;
-      const own = 'activationParams' in tickerEntry ? tickerEntry.activationParams : undefined;
-      const params = { ...entry?.activationParams, ...own };
-      const port = params.listening_port ?? defaults.activationParams?.listening_port ?? 9735;
-      const clash = ports.get(port);
-      if (clash !== undefined) {
-        throw new InputError(
-          `nodes.${node}.tickers: ${clash} and ${ticker} would both listen on port ${port}; give each ticker its own ` +
-            'activationParams.listening_port (KDF fails the second with "Address already in use")',
-          `nodes.${node}.tickers`
-        );
-      }
-      ports.set(port, ticker);
-      const platformCoin = entry?.platformCoin;
-      const timeoutMs = entry?.timeout;
-      members.push({
-        node,
-        ticker,
-        ...(Object.keys(params).length > 0 && { activationParams: params }),
-        ...(platformCoin !== undefined && { platformCoin }),
-        ...(timeoutMs !== undefined && { timeoutMs }),
-      });
+    checkNodeTickers(node, tickers, where, { ...defaults.activationParams, ...entry?.activationParams });
+    pairs += tickers.length;
+    if (pairs > MAX_FLEET_PAIRS) {
+      throw new InputError(
+        `nodes: more than ${MAX_FLEET_PAIRS} (node, ticker) pairs (reached at node ${node}); split the rollout ` +
+          'into several manifests, each its own fleet',
+        'nodes'
+      );
     }
+    nodes.push({
+      node,
+      ...(own && { tickers }),
+      ...(entry?.activationParams !== undefined && { activationParams: entry.activationParams }),
+      ...(entry?.platformCoin !== undefined && { platformCoin: entry.platformCoin }),
+      ...(entry?.timeout !== undefined && { timeoutMs: entry.timeout }),
+    });
   }
   const concurrency = overrides.concurrency ?? manifest.concurrency;
   const perNodeConcurrency = overrides.perNodeConcurrency ?? manifest.perNodeConcurrency;
@@ -119,16 +122,57 @@ export function fleetInputFromManifest(raw: unknown, overrides: FleetOverrides =
   return {
     fleetId: manifest.fleet,
     defaults: {
+      ...(sharedTickers !== undefined && { tickers: sharedTickers }),
       activationParams: defaults.activationParams ?? {},
       ...(defaults.platformCoin !== undefined && { platformCoin: defaults.platformCoin }),
       ...(defaults.timeout !== undefined && { timeoutMs: defaults.timeout }),
       ...(defaults.poll !== undefined && { poll: defaults.poll }),
     },
-    members,
+    nodes,
     ...(concurrency !== undefined && { concurrency }),
     ...(perNodeConcurrency !== undefined && { perNodeConcurrency }),
     ...(startsPerSecond !== undefined && { startsPerSecond }),
   };
+}
+
+const fleetTicker = (entry: z.output<typeof TickerEntry>): FleetTicker =>
+  'activationParams' in entry && entry.activationParams !== undefined
+    ? { ticker: entry.ticker, activationParams: entry.activationParams }
+    : { ticker: entry.ticker };
+
+/**
+ * A node's tickers: each at most once, and each on its own listening port (KDF fails the second ticker on a port
+ * with "Address already in use").
+ */
+function checkNodeTickers(
+  node: string,
+  tickers: FleetTicker[],
+  where: string,
+  nodeParams: Partial<LightningActivationParamsInput>
+): void {
+  const positions = new Map<string, number>();
+  const ports = new Map<number, string>();
+  for (const [index, { ticker, activationParams }] of tickers.entries()) {
+    const first = positions.get(ticker);
+    if (first !== undefined) {
+      throw new InputError(
+        `${where}[${index}]: ${ticker} is listed twice for node ${node} (also at ${where}[${first}]); ` +
+          'each (node, ticker) pair may appear once',
+        `${where}[${index}]`
+      );
+    }
+    positions.set(ticker, index);
+    const port = activationParams?.listening_port ?? nodeParams.listening_port ?? 9735;
+    const clash = ports.get(port);
+    if (clash !== undefined) {
+      throw new InputError(
+        `nodes.${node}.tickers: ${clash} and ${ticker} would both listen on port ${port}; give each ticker its own ` +
+          'activationParams.listening_port (KDF fails the second with "Address already in use")',
+        `nodes.${node}.tickers`
+      );
+    }
+    ports.set(port, ticker);
+  }
 }
 
 /** Reads a `.json`, `.yaml` or `.yml` manifest file. @throws {InputError} for unreadable or invalid files */
@@ -139,9 +183,18 @@ export async function loadFleetManifest(file: string, overrides: FleetOverrides 
   } catch (error) {
     throw new InputError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'MANIFEST');
   }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_MANIFEST_BYTES) {
+    throw new InputError(
+      `${file}: ${bytes} bytes; a manifest may have at most ${MAX_MANIFEST_BYTES} (it is the fleet workflow's ` +
+        'input): list shared tickers once in defaults.tickers, or split the rollout into several fleets',
+      'MANIFEST'
+    );
+  }
   let raw: unknown;
   try {
-    raw = path.extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    // JSON too: YAML 1.2 reads JSON, and unlike JSON.parse it refuses a key given twice (a node listed twice)
+    raw = parseYaml(text, { uniqueKeys: true });
   } catch (error) {
     throw new InputError(`${file}: not valid ${path.extname(file) || 'YAML'}: ${(error as Error).message}`, 'MANIFEST');
   }

@@ -236,15 +236,21 @@ export function barView(out: Writable, keyWidth = 0): ProgressView {
 export const fleetFinished = (progress: FleetProgress): number =>
   progress.counts.enabled + progress.counts.failed + progress.counts.cancelled + progress.counts.timed_out;
 
-/** One line: `3/4 started, 1 running · enabled 2 (already 1) · failed 1 · timed out 0 · cancelled 0`. */
+/**
+ * One line: `3/4 started, 1 running · enabled 2 (already 1, now 0, re-enabled 1) · drifted 1 · failed 1 ·
+ * timed out 0 · cancelled 0`.
+ */
 export function fleetSummary(progress: FleetProgress): string {
   const { counts } = progress;
   return (
     `${progress.started}/${progress.total} started, ${progress.running} running · ` +
-    `enabled ${counts.enabled} (already ${counts.alreadyEnabled}) · failed ${counts.failed} · ` +
+    `enabled ${counts.enabled} (${enabledParts(counts)}) · drifted ${counts.drifted} · failed ${counts.failed} · ` +
     `timed out ${counts.timed_out} · cancelled ${counts.cancelled}`
   );
 }
+
+const enabledParts = (counts: FleetProgress['counts']): string =>
+  `already ${counts.alreadyEnabled}, now ${counts.enabledNow}, re-enabled ${counts.reEnabled}`;
 
 /** Failed, timed-out and cancelled members with the reason: node, ticker, outcome, type, message. */
 export function fleetFailuresTable(failures: readonly FleetFailure[]): string {
@@ -272,7 +278,8 @@ export function fleetDetails(
     `workflow   ${workflowId}${progress.runs > 1 ? ` (run ${progress.runs})` : ''}`,
     `status     ${status}`,
     `members    ${progress.total}: ${progress.started} started, ${progress.running} running, ${fleetFinished(progress)} ended`,
-    `enabled    ${counts.enabled}${counts.alreadyEnabled ? ` (${counts.alreadyEnabled} already enabled)` : ''}`,
+    `enabled    ${counts.enabled} (${enabledParts(counts)})`,
+    `drifted    ${counts.drifted} (enabled before, dropped by a KDF restart)`,
     `failed     ${counts.failed}`,
     `timed out  ${counts.timed_out}`,
     `cancelled  ${counts.cancelled}`,

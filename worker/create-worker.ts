@@ -5,7 +5,12 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { createActivities, createFleetActivities, type KdfEventStreams } from '../activities/index.js';
+import {
+  createActivities,
+  createFleetActivities,
+  createPreflightActivities,
+  type KdfEventStreams,
+} from '../activities/index.js';
 import type { NodeRegistry } from '../activities/index.js';
 import type { WorkerTuning } from './config.js';
 
@@ -14,7 +19,7 @@ export interface KdfWorkerOptions {
   namespace: string;
   taskQueue: string;
   nodes: NodeRegistry;
-  /** Lets fleet activities follow enablements that a fleet did not start itself. */
+  /** Lets fleet activities follow enablements that a fleet did not start itself, and read their last runs. */
   client: Client;
   /** Event streams of the nodes that opt in (`eventStream: true`); the caller closes them after the run. */
   eventStreams?: KdfEventStreams;
@@ -46,6 +51,7 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
         ...(options.eventStreams && { eventStreams: options.eventStreams }),
       }),
       ...createFleetActivities({ client: options.client }),
+      ...createPreflightActivities({ nodes: options.nodes, client: options.client }),
     },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 1_000,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions ?? 200,

@@ -1,43 +1,38 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
   upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+  WorkflowIdReusePolicy,
   type ChildWorkflowOptions,
   type WithWorkflowArgs,
-  upsertSearchAttributes,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { FleetActivities } from '../activities/index.js';
+import type { FleetActivities, PreflightActivities } from '../activities/index.js';
 import {
   cancelSignal,
+  emptyFleetCounts,
   enablementWorkflowId,
-  FailureType,
-  FLEET_FAILURES_KEPT,
   fleetCancelSignal,
   fleetProgressQuery,
   KdfFleetAttribute,
   KdfNodeAttribute,
   KdfPhaseAttribute,
   KdfTickerAttribute,
-  Outcome,
   REPORT_MEMO_KEY,
   STARTING_PHASE,
-  type EnableLightningInput,
+  type CarriedMember,
   type EnablementReport,
   type FleetCarried,
   type FleetInput,
@@ -45,34 +40,39 @@ import {
   type FleetProgress,
 } from './api.js';
 import { enableLightning } from './enable-lightning.js';
+import { invalidFleetInput, memberInput, memberOf, nodePairs, type NodePairs } from './fleet-members.js';
+import { recordAlreadyEnabled, recordOutcome } from './fleet-outcomes.js';
 
 const DEFAULT_CONCURRENCY = 50;
 const DEFAULT_PER_NODE_CONCURRENCY = 2;
-/** A run stops starting members after this many and continues as new once they finish (~4 events each). */
-const STARTS_PER_RUN = 1_000;
+/**
+ * By default a run continues as new after this many starts (~4 events each; members it follows count too), handing its running
+ * members to the next run instead of waiting for them.
+ */
+const DEFAULT_STARTS_PER_RUN = 1_000;
 /**
  * Child starts in flight at once (command issued, `ChildWorkflowExecutionStarted` not yet recorded). The fleet issues
  * starts without awaiting each one, so that a workflow task issues as many as the bounds allow; this caps the commands
  * of one task and the start work queued in the server.
  */
 const MAX_PENDING_STARTS = 50;
-/**
- * Runs begun before it started members one workflow task at a time; they replay that way (startOneAtATime). Once no
- * such run is left, `deprecatePatch` it and drop that loop, then drop the call.
- */
-const CONCURRENT_STARTS_PATCH = 'fleet-concurrent-starts';
-/** Members are cancelled through Temporal cancellation, after the signal that records why (the signal stops nothing now). */
-const CANCEL_MEMBERS_BY_CANCELLATION = 'fleet-cancel-members-by-cancellation';
-const KDF_NAME_MAX_BYTES = 32;
+/** Node preflights in flight at once. */
+const MAX_PENDING_PREFLIGHTS = 10;
 
 const { awaitEnablement } = proxyActivities<FleetActivities>({
   startToCloseTimeout: '1 day',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+/** Bounded: a node it cannot read is left to its members' own preflight (only Temporal errors are retried here). */
+const { preflightNode } = proxyActivities<PreflightActivities>({
+  scheduleToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
 
 interface Running {
-  member: FleetMember;
+  member: CarriedMember;
   /** Started by another fleet run or the CLI: followed through an activity, cancelled by id. */
   attached: boolean;
   /** Its start is issued and not yet answered: not yet known to be a child or attached, so not yet cancellable by id. */
@@ -86,30 +86,57 @@ interface Running {
   cancelWhenAnswered: boolean;
 }
 
-/** Enables every (node, ticker) pair of a manifest as child workflows, bounded per fleet and per node. */
+/** What one `get_enabled_coins` found on a node (empty when it could not be read: every pair then starts). */
+interface Preflighted {
+  enabled: ReadonlySet<string>;
+  drifted: ReadonlySet<string>;
+}
+const UNREAD: Preflighted = { enabled: new Set(), drifted: new Set() };
+
+/** A node's tickers in this run: `next` is the first one not yet reached. */
+interface NodeQueue {
+  pairs: NodePairs;
+  next: number;
+  preflight: Preflighted | 'pending' | undefined;
+}
+
+/**
+ * Makes every (node, ticker) pair of a manifest enabled now (design.md G6): a preflight per node skips the pairs
+ * enabled already; the others start as child enablements (a completed pair runs again; a running one is joined),
+ * bounded per fleet and per node. Continues as new every `startsPerRun` starts with what is left to do.
+ */
 export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const concurrency = positiveInteger(input.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
   const perNode = positiveInteger(input.perNodeConcurrency ?? DEFAULT_PER_NODE_CONCURRENCY, 'perNodeConcurrency');
   const rate =
     input.startsPerSecond === undefined ? undefined : positiveNumber(input.startsPerSecond, 'startsPerSecond');
+  const startsPerRun = positiveInteger(input.startsPerRun ?? DEFAULT_STARTS_PER_RUN, 'startsPerRun');
+  const nodes = nodePairs(input);
   const carried: FleetCarried = input.carried ?? {
-    startedPerNode: {},
-    counts: { enabled: 0, failed: 0, cancelled: 0, timed_out: 0, alreadyEnabled: 0 },
+    total: nodes.reduce((sum, { tickers }) => sum + tickers.length, 0),
+    reached: 0,
+    next: {},
+    running: [],
+    counts: emptyFleetCounts(),
     failures: [],
     runs: 0,
   };
   carried.runs += 1;
-  const queues = queuesByNode(input.members);
+  const reachedBefore = carried.reached;
+  const queues: NodeQueue[] = nodes.map((pairs) => ({
+    pairs,
+    next: carried.next[pairs.settings.node] ?? 0,
+    preflight: undefined,
+  }));
   const running = new Map<string, Running>();
   const runningPerNode = new Map<string, number>();
   let startedThisRun = 0;
   let done = false;
 
-  const started = () => Object.values(carried.startedPerNode).reduce((sum, n) => sum + n, 0);
   const progress = (): FleetProgress => ({
     fleetId: input.fleetId,
-    total: input.members.length,
-    started: started(),
+    total: carried.total,
+    started: carried.reached,
     running: running.size,
     counts: carried.counts,
     failures: carried.failures,
@@ -120,8 +147,9 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const publish = () => {
     const { counts } = carried;
     setCurrentDetails(
-      `Fleet **${input.fleetId}**: ${started()}/${input.members.length} started, ${running.size} running · ` +
-        `enabled ${counts.enabled} (already ${counts.alreadyEnabled}) · failed ${counts.failed} · ` +
+      `Fleet **${input.fleetId}**: ${carried.reached}/${carried.total} reached, ${running.size} running · ` +
+        `enabled ${counts.enabled} (already ${counts.alreadyEnabled}, now ${counts.enabledNow}, ` +
+        `re-enabled ${counts.reEnabled} of ${counts.drifted} drifted) · failed ${counts.failed} · ` +
         `timed out ${counts.timed_out} · cancelled ${counts.cancelled}`
     );
   };
@@ -130,19 +158,11 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     carried.cancel ??= { reason: String(reason), requestedBy: String(requestedBy), at: new Date().toISOString() };
   });
   upsertSearchAttributes([{ key: KdfFleetAttribute, value: input.fleetId }]);
-  publish();
 
-  const nextMember = (): FleetMember | undefined => {
-    for (const [node, queue] of queues) {
-      const startedOnNode = carried.startedPerNode[node] ?? 0;
-      if (startedOnNode < queue.length && (runningPerNode.get(node) ?? 0) < perNode) return queue[startedOnNode];
-    }
-    return undefined;
-  };
-
-  /** Starts answered and members settled: what the start loop waits for. */
+  /** Starts answered, preflights read and members settled: what the start loop waits for. */
   let changes = 0;
   let pendingStarts = 0;
+  let pendingPreflights = 0;
   /** Cancels by id of members whose start was answered after the fleet's Temporal cancellation. */
   const lateCancels: Promise<void>[] = [];
 
@@ -159,12 +179,11 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     publish();
   };
 
-  /** Counts a member as started and running (from the moment its start is issued, so that the bounds hold). */
-  const reserve = (member: FleetMember, attached: boolean, starting: boolean): Running => {
+  /** Counts a member as running (from the moment its start is issued, so that the bounds hold). */
+  const reserve = (member: CarriedMember, attached: boolean, starting: boolean): Running => {
     const entry: Running = { member, attached, starting, cancelRequested: false, cancelWhenAnswered: false };
     running.set(enablementWorkflowId(member.node, member.ticker), entry);
     runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 0) + 1);
-    carried.startedPerNode[member.node] = (carried.startedPerNode[member.node] ?? 0) + 1;
     startedThisRun += 1;
     if (starting) pendingStarts += 1;
     return entry;
@@ -177,11 +196,18 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     );
   };
 
+  const followAttached = (member: CarriedMember) => {
+    const workflowId = enablementWorkflowId(member.node, member.ticker);
+    const entry = reserve(member, true, false);
+    follow(entry, awaitEnablement({ workflowId, ...(member.runId !== undefined && { runId: member.runId }) }));
+  };
+
   /**
-   * Issues a member's start without awaiting it: a child, or, when an enablement already runs (or ran) under its id,
-   * that enablement followed through an activity. A start that fails otherwise settles the member as failed.
+   * Issues a member's start without awaiting it: a child, or, when an enablement of the pair is running, that
+   * enablement followed through an activity. A start that fails otherwise settles the member as failed.
    */
-  const launch = (member: FleetMember) => {
+  const launch = (fleetMember: FleetMember, drifted: boolean) => {
+    const member: CarriedMember = { node: fleetMember.node, ticker: fleetMember.ticker, ...(drifted && { drifted }) };
     const workflowId = enablementWorkflowId(member.node, member.ticker);
     const entry = reserve(member, false, true);
     const answered = (attached: boolean) => {
@@ -197,9 +223,10 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     };
     follow(
       entry,
-      startChild(enableLightning, childOptions(input, member)).then(
+      startChild(enableLightning, childOptions(input, fleetMember)).then(
         (child) => {
           answered(false);
+          member.runId = child.firstExecutionRunId;
           return child.result();
         },
         (error: unknown) => {
@@ -211,18 +238,60 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     );
   };
 
-  /** Starts as many members as the bounds allow in each workflow task, then waits for a start or a member to end. */
-  const startConcurrently = async () => {
+  /** One `get_enabled_coins` (and the pairs' last enablements) for the tickers the node has left in this run. */
+  const preflight = (queue: NodeQueue) => {
+    queue.preflight = 'pending';
+    pendingPreflights += 1;
+    const { settings, tickers } = queue.pairs;
+    const left = tickers.slice(queue.next).map(({ ticker }) => ticker);
+    const read = (found: Preflighted) => {
+      queue.preflight = found;
+      pendingPreflights -= 1;
+      changes += 1;
+    };
+    preflightNode({ node: settings.node, tickers: left, platformCoins: [], history: true }).then(
+      (found) => read(found.reachable ? { enabled: new Set(found.enabled), drifted: new Set(found.drifted) } : UNREAD),
+      () => read(UNREAD)
+    );
+  };
+
+  /** The next node with a pair to start and room for it; pairs found enabled on the way are counted and passed. */
+  const nextStart = (): NodeQueue | undefined => {
+    for (const queue of queues) {
+      const { settings, tickers } = queue.pairs;
+      if (queue.next >= tickers.length) continue;
+      if (queue.preflight === undefined) {
+        if (pendingPreflights < MAX_PENDING_PREFLIGHTS) preflight(queue);
+        continue;
+      }
+      if (queue.preflight === 'pending') continue;
+      while (queue.next < tickers.length && queue.preflight.enabled.has(tickers[queue.next]!.ticker)) {
+        queue.next += 1;
+        carried.reached += 1;
+        recordAlreadyEnabled(carried);
+      }
+      if (queue.next < tickers.length && (runningPerNode.get(settings.node) ?? 0) < perNode) return queue;
+    }
+    return undefined;
+  };
+
+  const budgetSpent = () => startedThisRun >= startsPerRun || workflowInfo().continueAsNewSuggested;
+
+  /**
+   * Starts as many members as the bounds allow in each workflow task, then waits for a start, a preflight or a
+   * member to end. Resolves `continue` once the run's budget is spent (nothing in flight but running members).
+   */
+  const startMembers = async (): Promise<'done' | 'continue'> => {
     // At most `rate` starts per second, in windows of a second (longer below one start a second).
     const windowMs = rate === undefined ? 0 : Math.max(1_000, 1_000 / rate);
     let windowStartedAt = Date.now();
     let startsInWindow = 0;
     for (;;) {
       let rateLimitedFor = 0;
-      while (carried.cancel === undefined && startedThisRun < STARTS_PER_RUN) {
+      while (carried.cancel === undefined && (!budgetSpent() || carried.reached === reachedBefore)) {
         if (running.size >= concurrency || pendingStarts >= MAX_PENDING_STARTS) break;
-        const member = nextMember();
-        if (!member) break;
+        const queue = nextStart();
+        if (!queue) break;
         if (rate !== undefined) {
           const now = Date.now();
           if (now - windowStartedAt >= windowMs) {
@@ -235,9 +304,19 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
           }
           startsInWindow += 1;
         }
-        launch(member);
+        const ticker = queue.pairs.tickers[queue.next]!.ticker;
+        const drifted = queue.preflight !== 'pending' && queue.preflight?.drifted.has(ticker) === true;
+        if (drifted) carried.counts.drifted += 1;
+        launch(memberOf(queue.pairs, queue.next), drifted);
+        queue.next += 1;
+        carried.reached += 1;
       }
-      if (running.size === 0 && rateLimitedFor === 0) break;
+      publish();
+      const idle = pendingStarts === 0 && pendingPreflights === 0;
+      // a run that only followed earlier members (a concurrency above the budget) goes on starting instead
+      const progressed = carried.reached > reachedBefore && carried.reached < carried.total;
+      if (carried.cancel === undefined && budgetSpent() && idle && progressed) return 'continue';
+      if (running.size === 0 && idle && rateLimitedFor === 0) return 'done';
       const seen = changes;
       const cancelSeen = carried.cancel !== undefined;
       if (cancelSeen) await cancelRunning(running, carried, notYetCancelled);
@@ -246,50 +325,21 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     }
   };
 
-  /** The loop of runs begun before CONCURRENT_STARTS_PATCH, kept as it was so that their histories replay. */
-  const startOneAtATime = async () => {
-    let startsThisSecond = 0;
-    for (;;) {
-      const stopStarting = carried.cancel !== undefined || startedThisRun >= STARTS_PER_RUN;
-      const member = stopStarting ? undefined : nextMember();
-      if (member && running.size < concurrency) {
-        if (input.startsPerSecond !== undefined && startsThisSecond >= input.startsPerSecond) {
-          await sleep('1 second');
-          startsThisSecond = 0;
-        }
-        startsThisSecond += 1;
-        try {
-          const child = await startChild(enableLightning, childOptions(input, member));
-          follow(reserve(member, false, false), child.result());
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-          const workflowId = enablementWorkflowId(member.node, member.ticker);
-          follow(reserve(member, true, false), awaitEnablement({ workflowId }));
-        }
-        continue;
-      }
-      if (running.size === 0) break;
-      const before = running.size;
-      const wasCancelled = carried.cancel !== undefined;
-      await condition(() => running.size < before || (!wasCancelled && carried.cancel !== undefined));
-      if (!wasCancelled && carried.cancel) await cancelRunning(running, carried, () => true);
-    }
-  };
-
-  const concurrentStarts = patched(CONCURRENT_STARTS_PATCH);
+  publish();
   const members = new CancellationScope();
+  let end: 'done' | 'continue';
   try {
-    await members.run(concurrentStarts ? startConcurrently : startOneAtATime);
+    end = await members.run(async () => {
+      for (const member of carried.running) followAttached(member);
+      return startMembers();
+    });
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Temporal cancellation: children are cancelled through the scope, attached members by id, and members whose
     // start is still in flight by id once it is answered.
     for (const entry of running.values()) if (entry.starting) entry.cancelWhenAnswered = true;
     await CancellationScope.nonCancellable(async () => {
-      const attached = concurrentStarts
-        ? (entry: Running) => entry.attached && notYetCancelled(entry)
-        : (entry: Running) => entry.attached;
-      await cancelRunning(running, carried, attached);
+      await cancelRunning(running, carried, (entry) => entry.attached && notYetCancelled(entry));
       await condition(() => running.size === 0);
       await Promise.all(lateCancels);
     });
@@ -298,15 +348,38 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     throw new CancelledFailure(`fleet ${input.fleetId} cancelled`);
   }
 
-  if (carried.cancel === undefined && started() < input.members.length) {
-    await continueAsNew<typeof enableFleet>({ ...input, carried });
-  }
+  if (end === 'continue') await continueAsNew<typeof enableFleet>(whatIsLeft(input, queues, running, carried));
   done = true;
   publish();
   return progress();
 }
 
-/** A member's enablement as a child of the fleet. */
+/**
+ * The next run's input: the nodes with pairs left (a node's own ticker list cut to what is left, a shared one by a
+ * cursor) and the members still running, followed by the next run; not the whole manifest.
+ */
+function whatIsLeft(
+  input: FleetInput,
+  queues: NodeQueue[],
+  running: Map<string, Running>,
+  carried: FleetCarried
+): FleetInput {
+  const left = queues.filter(({ next, pairs }) => next < pairs.tickers.length);
+  const next: Record<string, number> = {};
+  const nodes = left.map(({ pairs: { settings, tickers }, next: reached }) => {
+    if (settings.tickers) return { ...settings, tickers: tickers.slice(reached) };
+    next[settings.node] = reached;
+    return settings;
+  });
+  const { carried: _previous, ...rest } = input;
+  return {
+    ...rest,
+    nodes,
+    carried: { ...carried, next, running: [...running.values()].map(({ member }) => member) },
+  };
+}
+
+/** A member's enablement as a child of the fleet: it runs again when it completed before (the coin may be gone). */
 function childOptions(
   input: FleetInput,
   member: FleetMember
@@ -314,9 +387,9 @@ function childOptions(
   return {
     workflowId: enablementWorkflowId(member.node, member.ticker),
     args: [memberInput(input, member)],
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    // A pair enabled before (Completed) is not started again; failed or cancelled ones are.
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+    // kept running when the fleet continues as new (the next run follows it); a cancelled fleet cancels it itself
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [
       { key: KdfNodeAttribute, value: member.node },
       { key: KdfTickerAttribute, value: member.ticker },
@@ -324,24 +397,6 @@ function childOptions(
       { key: KdfPhaseAttribute, value: STARTING_PHASE },
     ],
     staticSummary: `Enable ${member.ticker} on ${member.node} (fleet ${input.fleetId})`,
-  };
-}
-
-function memberInput(input: FleetInput, member: FleetMember): EnableLightningInput {
-  const { defaults } = input;
-  const platformCoin = member.platformCoin ?? defaults.platformCoin;
-  const timeoutMs = member.timeoutMs ?? defaults.timeoutMs;
-  return {
-    node: member.node,
-    ticker: member.ticker,
-    activationParams: {
-      name: truncateUtf8(member.node, KDF_NAME_MAX_BYTES),
-      ...defaults.activationParams,
-      ...member.activationParams,
-    },
-    ...(platformCoin !== undefined && { platformCoin }),
-    ...(timeoutMs !== undefined && { timeoutMs }),
-    ...(defaults.poll && { poll: defaults.poll }),
   };
 }
 
@@ -355,9 +410,9 @@ async function cancelRunning(running: Map<string, Running>, carried: FleetCarrie
       .map(async ([workflowId, entry]) => {
         entry.cancelRequested = true;
         const handle = getExternalWorkflowHandle(workflowId);
-        // the signal records why; the cancellation stops the member (older enablements stopped on the signal)
-        if (!entry.attached) await handle.signal(cancelSignal, reason, by).catch(() => undefined);
-        if (entry.attached || patched(CANCEL_MEMBERS_BY_CANCELLATION)) await handle.cancel().catch(() => undefined);
+        // the signal records why; the cancellation stops the member
+        await handle.signal(cancelSignal, reason, by).catch(() => undefined);
+        await handle.cancel().catch(() => undefined);
       })
   );
 }
@@ -365,79 +420,14 @@ async function cancelRunning(running: Map<string, Running>, carried: FleetCarrie
 /** Members whose start is answered and that have not had the fleet's cancel yet. */
 const notYetCancelled = (entry: Running): boolean => !entry.starting && !entry.cancelRequested;
 
-function recordOutcome(
-  carried: FleetCarried,
-  member: FleetMember,
-  report: EnablementReport | undefined,
-  failure: unknown
-) {
-  const { counts } = carried;
-  if (report) {
-    counts.enabled += 1;
-    if (report.alreadyEnabled) counts.alreadyEnabled += 1;
-    return;
-  }
-  const { outcome, type, message } = classifyFailure(failure);
-  counts[outcome] += 1;
-  carried.failures.push({ node: member.node, ticker: member.ticker, outcome, type, message });
-  if (carried.failures.length > FLEET_FAILURES_KEPT) carried.failures.shift();
-}
-
-function classifyFailure(failure: unknown): { outcome: Exclude<Outcome, 'enabled'>; type: string; message: string } {
-  const cause = failure instanceof ChildWorkflowFailure || failure instanceof ActivityFailure ? failure.cause : failure;
-  if (isCancellation(cause)) return { outcome: Outcome.cancelled, type: 'Cancelled', message: 'enablement cancelled' };
-  if (cause instanceof ApplicationFailure) {
-    const type = cause.type ?? 'ApplicationFailure';
-    const outcome =
-      type === FailureType.timedOut
-        ? Outcome.timedOut
-        : type === FailureType.cancelled
-          ? Outcome.cancelled
-          : Outcome.failed;
-    return { outcome, type, message: cause.message };
-  }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return { outcome: Outcome.failed, type: cause instanceof Error ? cause.name : 'UnknownError', message };
-}
-
-function queuesByNode(members: FleetMember[]): Map<string, FleetMember[]> {
-  const queues = new Map<string, FleetMember[]>();
-  for (const member of members) {
-    const queue = queues.get(member.node);
-    if (queue) queue.push(member);
-    else queues.set(member.node, [member]);
-  }
-  return queues;
-}
-
 function positiveInteger(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 1) throw invalidInput(`${field} must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1) throw invalidFleetInput(`${field} must be a positive integer`);
   return value;
 }
 
 function positiveNumber(value: number, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalidInput(`${field} must be a positive number`);
+    throw invalidFleetInput(`${field} must be a positive number`);
   }
   return value;
-}
-
-function invalidInput(problem: string): ApplicationFailure {
-  return ApplicationFailure.create({
-    type: FailureType.invalidInput,
-    message: `invalid fleet input: ${problem}`,
-    nonRetryable: true,
-  });
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  let result = '';
-  let bytes = 0;
-  for (const char of text) {
-    const size = new TextEncoder().encode(char).length;
-    if (bytes + size > maxBytes) break;
-    result += char;
-    bytes += size;
-  }
-  return result;
 }

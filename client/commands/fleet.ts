@@ -1,7 +1,7 @@
 // `fleet`: starts (or joins) the fleet workflow of a manifest, optionally following it to its end.
 import type { Command } from 'commander';
 import { taskQueueFromEnv } from '../connection.js';
-import { fleetHandle, startFleet } from '../fleet.js';
+import { fleetHandle, fleetSize, startFleet } from '../fleet.js';
 import { loadFleetManifest } from '../manifest.js';
 import type { FleetOverrides } from '../manifest.js';
 import { hasWorkers, usage, writeJson } from './context.js';
@@ -14,7 +14,9 @@ export function fleetCommand(program: Command, run: RunWithContext): Command {
     .command('fleet')
     .description(
       'Enable Lightning on many nodes from a manifest: starts the fleet workflow (or joins the running one with ' +
-        'the same fleet id). Re-running a manifest is idempotent: enabled pairs are not started again.'
+        'the same fleet id). A run makes every pair enabled now: pairs the node has enabled cost one ' +
+        'get_enabled_coins per node; pairs a KDF restart dropped and failed ones are enabled again; running ones ' +
+        'are joined.'
     )
     .argument('<MANIFEST>', 'fleet manifest, .yaml/.yml or .json (see examples/fleet.yaml)')
     .option(
@@ -81,7 +83,7 @@ async function fleet(ctx: Context, manifest: string, options: FleetOptions): Pro
       `warning: no worker is polling task queue ${taskQueue}; the fleet waits until one starts (npm run worker)\n`
     );
   }
-  const nodes = new Set(input.members.map((member) => member.node)).size;
+  const { pairs, nodes } = fleetSize(input);
   if (!options.wait) {
     if (ctx.json) {
       writeJson(ctx.io, {
@@ -89,13 +91,13 @@ async function fleet(ctx: Context, manifest: string, options: FleetOptions): Pro
         runId: started.runId,
         fleetId,
         taskQueue,
-        total: input.members.length,
+        total: pairs,
         nodes,
         joined,
       });
     } else {
       ctx.io.stdout.write(
-        `${joined ? 'joined running' : 'started'} fleet ${fleetId}: ${input.members.length} enablement(s) on ` +
+        `${joined ? 'joined running' : 'started'} fleet ${fleetId}: ${pairs} enablement(s) on ` +
           `${nodes} node(s)\n` +
           `workflow ${started.workflowId} (run ${started.runId}) on task queue ${taskQueue}\n` +
           `follow:  kdf-lightning fleet-status ${fleetId}\n` +
@@ -107,7 +109,7 @@ async function fleet(ctx: Context, manifest: string, options: FleetOptions): Pro
   }
   if (!ctx.json) {
     ctx.io.stdout.write(
-      `${joined ? 'following' : 'started'} fleet ${fleetId}: ${input.members.length} enablement(s) on ${nodes} ` +
+      `${joined ? 'following' : 'started'} fleet ${fleetId}: ${pairs} enablement(s) on ${nodes} ` +
         `node(s), workflow ${started.workflowId}\n`
     );
   }

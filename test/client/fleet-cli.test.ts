@@ -10,7 +10,7 @@ import { fleetExitCode } from '../../client/commands/fleet-end.js';
 import type { CliIo } from '../../client/cli-program.js';
 import { ExitCode } from '../../client/exit-codes.js';
 import { fleetFailuresReport, fleetLineView, fleetSummary } from '../../client/output.js';
-import { REPORT_MEMO_KEY } from '../../workflows/api.js';
+import { emptyFleetCounts, REPORT_MEMO_KEY } from '../../workflows/api.js';
 import type { FleetInput, FleetProgress } from '../../workflows/api.js';
 import { cliRun } from '../helpers/cli.js';
 
@@ -119,7 +119,7 @@ const progress = (overrides: Partial<FleetProgress> = {}, counts: Partial<FleetP
     total: 4,
     started: 4,
     running: 0,
-    counts: { enabled: 4, failed: 0, cancelled: 0, timed_out: 0, alreadyEnabled: 0, ...counts },
+    counts: { ...emptyFleetCounts(), enabled: 4, enabledNow: 4, ...counts },
     failures: [],
     runs: 1,
     done: true,
@@ -154,10 +154,11 @@ describe('output', () => {
           { node: 'alpha', ticker: 'tBTC-lightning', outcome: 'failed', type: 'Internal', message: 'port in use' },
         ],
       },
-      { enabled: 3, failed: 1, alreadyEnabled: 1 }
+      { enabled: 3, failed: 1, alreadyEnabled: 1, enabledNow: 1, reEnabled: 1, drifted: 1 }
     );
     expect(fleetSummary(summary)).toBe(
-      '4/4 started, 0 running · enabled 3 (already 1) · failed 1 · timed out 0 · cancelled 0'
+      '4/4 started, 0 running · enabled 3 (already 1, now 1, re-enabled 1) · drifted 1 · failed 1 · timed out 0 · ' +
+        'cancelled 0'
     );
     expect(fleetFailuresReport(summary)).toBe(
       'failures\nNODE   TICKER          OUTCOME  TYPE      MESSAGE\nalpha  tBTC-lightning  failed   Internal  port in use\n'
@@ -358,7 +359,7 @@ describe('against a fake Temporal client', () => {
 
     const human = await cli(['fleet', GOOD, '--wait'], async () => client);
     expect(human.code).toBe(ExitCode.failed);
-    expect(human.stdout).toMatch(/enabled\s+2\nfailed\s+1/);
+    expect(human.stdout).toMatch(/enabled\s+2 \(already \d+, now \d+, re-enabled \d+\)\ndrifted\s+\d+ .*\nfailed\s+1/);
     expect(human.stdout).toMatch(
       /NODE\s+TICKER\s+OUTCOME\s+TYPE\s+MESSAGE\nbeta\s+LTC-lightning\s+failed\s+Internal\s+boom/
     );

@@ -99,12 +99,14 @@ test('fleet MANIFEST --wait --json: 2 nodes × 2 tickers, exact counts, failures
   }
 }, 120_000);
 
-test('re-running the manifest starts nothing new for the enabled pairs (human output, failures table)', async () => {
+test('re-running the manifest: enabled pairs cost one get_enabled_coins, failed ones are retried (human output)', async () => {
   const manifest = writeManifest(OK_FLEET, OK_TICKERS, '2m');
   const run = await cli(['fleet', manifest, '--wait'], env);
   expect(run.code).toBe(2);
   expect(run.stdout).toContain(`started fleet ${OK_FLEET}: 4 enablement(s) on 2 node(s)`);
-  expect(run.stdout).toMatch(/enabled\s+2\nfailed\s+2\ntimed out\s+0\ncancelled\s+0/);
+  expect(run.stdout).toMatch(
+    /enabled\s+2 \(already 2, now 0, re-enabled 0\)\ndrifted\s+0 .*\nfailed\s+2\ntimed out\s+0\ncancelled\s+0/
+  );
   expect(run.stdout).toMatch(/NODE\s+TICKER\s+OUTCOME\s+TYPE\s+MESSAGE/);
   expect(run.stdout).toMatch(new RegExp(`${NODE_A}\\s+tBTC-lightning-port-in-use\\s+failed\\s+Internal\\s+.*Address`));
   // periodic summary lines (not a TTY)

@@ -2,6 +2,7 @@
 // `InputError` naming the bad field; valid inputs pass unchanged; nothing else is ever thrown.
 import fc from 'fast-check';
 import { InputError, validateEnableInput } from '../../client/schema.js';
+import { fleetSize } from '../../client/fleet.js';
 import { fleetInputFromManifest } from '../../client/manifest.js';
 import {
   enableFieldCorruptions,
@@ -140,7 +141,7 @@ describe('fleetInputFromManifest', () => {
       fc.property(validManifest(), (manifest) => {
         const input = fleetInputFromManifest(manifest);
         const expected = Object.values(manifest.nodes).reduce((sum, entry) => sum + entry.tickers.length, 0);
-        expect(input.members).toHaveLength(expected);
+        expect(fleetSize(input).pairs).toBe(expected);
         expect(input.fleetId).toBe(manifest.fleet);
       }),
       { numRuns: RUNS }

@@ -7,6 +7,7 @@ import type { temporal } from '@temporalio/proto';
 import {
   createActivities,
   createFleetActivities,
+  createPreflightActivities,
   KdfEventStreams,
   type KdfNodeConfig,
 } from '../../activities/index.js';
@@ -70,6 +71,7 @@ export class EnablementStack {
           eventStreams: this.eventStreams,
         }),
         ...createFleetActivities({ client: this.env.client }),
+        ...createPreflightActivities({ nodes: this.nodes, client: this.env.client }),
       },
     });
     this.#running = this.#worker.run();

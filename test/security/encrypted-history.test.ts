@@ -222,7 +222,7 @@ test('a fleet following an enablement it did not start reads its result through 
     const fleetId = uniqueId('enc-fleet');
     await startFleet(
       client,
-      { fleetId, defaults: { activationParams: {} }, members: [{ node: NODE_B, ticker: TICKER }] },
+      { fleetId, defaults: { activationParams: {} }, nodes: [{ node: NODE_B, tickers: [{ ticker: TICKER }] }] },
       { taskQueue: TASK_QUEUE }
     );
     const progress = await waitForFleet(client, fleetId);

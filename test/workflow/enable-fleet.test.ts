@@ -4,6 +4,7 @@ import { CancelledFailure, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { Scenario } from '../../simulator/index.js';
 import {
   fleetCancelSignal,
+  fleetNodesOf,
   fleetProgressQuery,
   fleetWorkflowId,
   REPORT_MEMO_KEY,
@@ -13,6 +14,7 @@ import {
 } from '../../workflows/api.js';
 import { enableFleet } from '../../workflows/index.js';
 import { defaultActivation, EnablementStack, eventually } from '../helpers/enablement-stack.js';
+import { recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
 
 const INIT = 'task::enable_lightning::init';
 const poll = { initialIntervalMs: 100, maxIntervalMs: 300, backoffCoefficient: 1.5 };
@@ -83,7 +85,11 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
+/** The fleets of this file: their histories are replayed (and recorded as fixtures when asked) at the end. */
+const fleetIds = new Set<string>();
+
 async function startFleet(input: FleetInput) {
+  fleetIds.add(fleetWorkflowId(input.fleetId));
   return stack.client.workflow.start(enableFleet, {
     args: [input],
     taskQueue: stack.taskQueue,
@@ -110,7 +116,7 @@ test('200 pairs over 20 nodes finish with exact counts and per-node concurrency 
   const input: FleetInput = {
     fleetId: `mixed-${randomUUID().slice(0, 8)}`,
     defaults: { activationParams: {}, poll },
-    members,
+    nodes: fleetNodesOf(members),
     concurrency: 40,
     perNodeConcurrency: 2,
   };
@@ -137,9 +143,14 @@ test('re-running a finished manifest starts nothing new; re-running a running on
   const input: FleetInput = {
     fleetId,
     defaults: { activationParams: {}, poll },
-    members: [
-      { node, ticker: 'tBTC-lightning' },
-      { node, ticker: 'tBTC-lightning-hang', timeoutMs: 2_000, activationParams: { listening_port: 10_001 } },
+    nodes: [
+      {
+        node,
+        tickers: [
+          { ticker: 'tBTC-lightning' },
+          { ticker: 'tBTC-lightning-hang', timeoutMs: 2_000, activationParams: { listening_port: 10_001 } },
+        ],
+      },
     ],
   };
   const first = await startFleet(input);
@@ -168,7 +179,7 @@ test('cancelling a fleet cancels its running members through their compensation 
   const handle = await startFleet({
     fleetId: `cancel-${randomUUID().slice(0, 8)}`,
     defaults: { activationParams: {}, poll },
-    members,
+    nodes: fleetNodesOf(members),
     concurrency: 10,
     perNodeConcurrency: 2,
   });
@@ -201,7 +212,7 @@ test('a cancel that arrives while members are still being started cancels the ru
   const handle = await startFleet({
     fleetId: `cancel-starting-${randomUUID().slice(0, 8)}`,
     defaults: { activationParams: {}, poll },
-    members: hangMembers(node),
+    nodes: fleetNodesOf(hangMembers(node)),
     concurrency: 4,
     perNodeConcurrency: 4,
     // one start a second: the cancel arrives between starts, not while the fleet waits for members to end
@@ -240,7 +251,7 @@ test('cancelling the fleet workflow cancels its children and the enablements it 
   const handle = await startFleet({
     fleetId: `cancel-temporal-${randomUUID().slice(0, 8)}`,
     defaults: { activationParams: {}, poll },
-    members,
+    nodes: fleetNodesOf(members),
     concurrency: 4,
     perNodeConcurrency: 4,
   });
@@ -270,7 +281,7 @@ test('cancelling the fleet workflow while member starts are in flight leaves no 
   const handle = await startFleet({
     fleetId,
     defaults: { activationParams: {}, poll },
-    members: nodes.flatMap(({ id }) => hangMembers(id, 40)),
+    nodes: fleetNodesOf(nodes.flatMap(({ id }) => hangMembers(id, 40))),
     concurrency: 80,
     perNodeConcurrency: 40,
   });
@@ -292,3 +303,12 @@ test('cancelling the fleet workflow while member starts are in flight leaves no 
   await eventually(runningMembers, (running) => running === 0, 10_000);
   await eventually(activeTasks, (active) => active === 0);
 }, 60_000);
+
+test('every fleet history of this file (cancellations included) replays against the current workflow code', async () => {
+  const histories = await Promise.all(
+    [...fleetIds].map(async (workflowId) => ({ workflowId, history: await stack.history(workflowId) }))
+  );
+  expect(histories.length).toBeGreaterThanOrEqual(6);
+  expect(await replayFailures(histories)).toEqual([]);
+  recordHistoriesIfAsked('enable-fleet', histories);
+});

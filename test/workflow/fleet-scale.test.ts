@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Scenario } from '../../simulator/index.js';
-import { fleetWorkflowId, type FleetMember } from '../../workflows/api.js';
+import { fleetNodesOf, fleetWorkflowId, type FleetMember } from '../../workflows/api.js';
 import { enableFleet } from '../../workflows/index.js';
 import { EnablementStack } from '../helpers/enablement-stack.js';
 
@@ -50,7 +50,7 @@ test('a fleet of 5,000 pairs completes, continuing as new so that no run exceeds
           activationParams: {},
           poll: { initialIntervalMs: 50, maxIntervalMs: 200, backoffCoefficient: 1.5 },
         },
-        members,
+        nodes: fleetNodesOf(members),
         concurrency: 200,
         perNodeConcurrency: 4,
       },
