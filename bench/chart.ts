@@ -1,112 +1,169 @@
 /**
- * bench/results/chart.png: makespan and p95 detection latency against the number of enablements, baseline and
- * kdf-lightning (and kdf-lightning + push with `--push`), from the `--chart` runs.
+ * bench/results/chart.svg and chart.png: makespan and p95 detection latency against the number of enablements,
+ * baseline and kdf-lightning (and kdf-lightning + push with `--push`), from the `--chart` runs, with the issues'
+ * targets as dashed lines. Drawn by vega-lite (SVG) and rasterised by resvg with the Inter font shipped in
+ * `@expo-google-fonts/inter`, so the PNG looks the same on every machine.
  *
  * @module
  */
-import { Canvas, type Color } from './canvas.js';
+import { createRequire } from 'node:module';
+import { Resvg } from '@resvg/resvg-js';
+import { parse, View } from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
 import type { RunResult } from './measure.js';
 import type { SideSummary } from './summary.js';
+import { PUSH_TARGETS, TARGETS } from './targets.js';
 
-const WIDTH = 1000;
-const HEIGHT = 440;
-const WHITE: Color = [255, 255, 255];
-const INK: Color = [40, 40, 40];
-const GRID: Color = [225, 225, 225];
-
-interface Series {
-  label: string;
-  color: Color;
-  side: (run: RunResult) => SideSummary | undefined;
+export interface Chart {
+  svg: string;
+  png: Buffer;
 }
 
-const SERIES: Series[] = [
-  { label: 'BASELINE SCRIPT', color: [70, 110, 180], side: (run) => run.baseline },
-  { label: 'KDF-LIGHTNING', color: [230, 120, 30], side: (run) => run.temporal },
-  { label: 'KDF-LIGHTNING + PUSH', color: [60, 150, 70], side: (run) => run.push },
-];
+const FONT = 'Inter';
+const require = createRequire(import.meta.url);
+const FONT_FILES = ['400Regular/Inter_400Regular.ttf', '600SemiBold/Inter_600SemiBold.ttf'].map((file) =>
+  require.resolve(`@expo-google-fonts/inter/${file}`)
+);
+
+const SIDES = [
+  { label: 'baseline script', color: '#466eb4', side: (run: RunResult) => run.baseline },
+  { label: 'kdf-lightning', color: '#e6781e', side: (run: RunResult) => run.temporal },
+  { label: 'kdf-lightning + push', color: '#3c9646', side: (run: RunResult) => run.push },
+] as const satisfies readonly { label: string; color: string; side: (run: RunResult) => SideSummary | undefined }[];
+
+interface Target {
+  label: string;
+  /** The target's value at a run, in seconds. */
+  at: (run: RunResult) => number;
+}
 
 interface Panel {
   title: string;
+  axis: string;
   /** The side's value, in seconds. */
   value: (side: SideSummary) => number;
+  targets: (withPush: boolean) => Target[];
 }
 
 const PANELS: Panel[] = [
-  { title: 'MAKESPAN (S)', value: (side) => side.makespanMs / 1000 },
-  { title: 'P95 DETECTION LATENCY (S)', value: (side) => side.p95DetectionLatencyMs / 1000 },
+  {
+    title: 'Makespan',
+    axis: 'makespan (s)',
+    value: (side) => side.makespanMs / 1000,
+    targets: () => [
+      { label: `target: ≤ ${TARGETS.ratio} × baseline`, at: (run) => (TARGETS.ratio * run.baseline.makespanMs) / 1000 },
+    ],
+  },
+  {
+    title: 'p95 detection latency',
+    axis: 'p95 detection latency (s)',
+    value: (side) => side.p95DetectionLatencyMs / 1000,
+    targets: (withPush) => [
+      { label: `target: ≤ ${TARGETS.p95DetectionLatencyMs / 1000} s`, at: () => TARGETS.p95DetectionLatencyMs / 1000 },
+      ...(withPush
+        ? [
+            {
+              label: `push target: ≤ ${PUSH_TARGETS.p95DetectionLatencyMs / 1000} s`,
+              at: () => PUSH_TARGETS.p95DetectionLatencyMs / 1000,
+            },
+          ]
+        : []),
+    ],
+  },
 ];
 
-export function drawChart(runs: readonly RunResult[]): Buffer {
-  const canvas = new Canvas(WIDTH, HEIGHT, WHITE);
-  const first = runs[0];
-  if (first) {
-    const { nodes, phaseMs } = first.config;
-    canvas.text(40, 16, `KDF-LIGHTNING VS PLAIN SCRIPT: ${nodes} NODES, 8 PHASES OF ${phaseMs} MS`, INK);
-  }
+/** The vega-lite specification of the chart (exported for tests). */
+export function chartSpec(runs: readonly RunResult[]): TopLevelSpec {
   // the push series only when every run has that side (`--push`)
-  const series = SERIES.filter(({ side }) => runs.length > 0 && runs.every((run) => side(run) !== undefined));
-  let legendX = 40;
-  for (const { label, color } of series) {
-    canvas.fillRect(legendX, 48, 24, 4, color);
-    canvas.text(legendX + 32, 44, label, INK);
-    legendX += 32 + canvas.textWidth(label) + 40;
-  }
-  const panelWidth = WIDTH / PANELS.length;
-  PANELS.forEach((panel, index) => drawPanel(canvas, panel, series, runs, index * panelWidth, panelWidth));
-  return canvas.toPng();
-}
-
-function drawPanel(
-  canvas: Canvas,
-  panel: Panel,
-  series: readonly Series[],
-  runs: readonly RunResult[],
-  left: number,
-  width: number
-): void {
-  const valueOf = (run: RunResult, { side }: Series) => panel.value(side(run) as SideSummary);
-  const plot = { left: left + 80, right: left + width - 30, top: 110, bottom: HEIGHT - 60 };
-  canvas.text(plot.left, 84, panel.title, INK);
+  const sides = SIDES.filter(({ side }) => runs.length > 0 && runs.every((run) => side(run) !== undefined));
+  const withPush = sides.some(({ label }) => label === 'kdf-lightning + push');
   const counts = runs.map((run) => run.config.enablements);
-  const maxCount = Math.max(...counts);
-  const { step, max } = niceScale(Math.max(...runs.flatMap((run) => series.map((one) => valueOf(run, one)))));
-  const x = (count: number) => plot.left + ((plot.right - plot.left) * count) / maxCount;
-  const y = (value: number) => plot.bottom - ((plot.bottom - plot.top) * value) / max;
-
-  for (let value = 0; value <= max + step / 2; value += step) {
-    canvas.line(plot.left, y(value), plot.right, y(value), GRID);
-    const label = formatTick(value, step);
-    canvas.text(plot.left - 10 - canvas.textWidth(label), y(value) - canvas.textHeight() / 2, label, INK);
-  }
-  for (const count of counts) {
-    canvas.line(x(count), plot.bottom, x(count), plot.bottom + 6, INK, 2);
-    const label = String(count);
-    canvas.text(x(count) - canvas.textWidth(label) / 2, plot.bottom + 12, label, INK);
-  }
-  canvas.line(plot.left, plot.top, plot.left, plot.bottom, INK, 2);
-  canvas.line(plot.left, plot.bottom, plot.right, plot.bottom, INK, 2);
-  canvas.text((plot.left + plot.right) / 2 - canvas.textWidth('ENABLEMENTS') / 2, plot.bottom + 34, 'ENABLEMENTS', INK);
-
-  series.forEach((one) => {
-    const points = runs.map((run) => ({ x: x(run.config.enablements), y: y(valueOf(run, one)) }));
-    points.forEach((point, index) => {
-      const previous = points[index - 1];
-      if (previous) canvas.line(previous.x, previous.y, point.x, point.y, one.color, 3);
-      canvas.fillRect(point.x - 4, point.y - 4, 9, 9, one.color);
-    });
-  });
+  const first = runs[0]?.config;
+  const x = {
+    field: 'enablements',
+    type: 'quantitative' as const,
+    title: 'enablements',
+    axis: { values: counts, format: 'd' },
+    scale: { domain: [0, Math.max(...counts, 1)] },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'kdf-lightning vs a plain init-and-poll script',
+      subtitle: first ? `${first.nodes} nodes, 8 phases of ${first.phaseMs} ms each` : 'no runs',
+      anchor: 'start',
+    },
+    background: 'white',
+    config: {
+      font: FONT,
+      view: { stroke: null },
+      axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 600, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 12, labelLimit: 0, orient: 'bottom', columns: 3, columnPadding: 24 },
+      title: { fontSize: 18, subtitleFontSize: 13, subtitleColor: '#555' },
+    },
+    hconcat: PANELS.map((panel) => {
+      const targets = panel.targets(withPush);
+      const targetRows = runs.flatMap((run) =>
+        targets.map((target) => ({ enablements: run.config.enablements, target: target.label, value: target.at(run) }))
+      );
+      const y = { field: 'value', type: 'quantitative' as const, title: panel.axis };
+      return {
+        title: { text: panel.title, fontSize: 15 },
+        width: 420,
+        height: 300,
+        layer: [
+          {
+            data: {
+              values: runs.flatMap((run) =>
+                sides.map(({ label, side }) => ({
+                  enablements: run.config.enablements,
+                  side: label,
+                  value: panel.value(side(run) as SideSummary),
+                }))
+              ),
+            },
+            mark: { type: 'line', point: { size: 60 }, strokeWidth: 2.5 },
+            encoding: {
+              x,
+              y,
+              color: {
+                field: 'side',
+                type: 'nominal',
+                title: null,
+                scale: { domain: sides.map(({ label }) => label), range: sides.map(({ color }) => color) },
+              },
+            },
+          },
+          {
+            data: { values: targetRows },
+            mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5, color: '#777' },
+            encoding: { x, y, detail: { field: 'target', type: 'nominal' } },
+          },
+          {
+            data: { values: targetRows.filter((row) => row.enablements === Math.max(...counts)) },
+            mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -4, fontSize: 11, color: '#555' },
+            encoding: { x, y, text: { field: 'target', type: 'nominal' } },
+          },
+        ],
+      };
+    }),
+    resolve: { scale: { color: 'shared' } },
+  };
 }
 
-/** An axis from 0 in steps of 1, 2 or 5 × 10^k, about five of them. */
-function niceScale(maxValue: number): { step: number; max: number } {
-  const raw = (maxValue > 0 ? maxValue : 1) / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((factor) => factor * magnitude >= raw) as number) * magnitude;
-  return { step, max: Math.ceil(maxValue / step) * step || step };
-}
-
-function formatTick(value: number, step: number): string {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
-  return value.toFixed(decimals);
+export async function drawChart(runs: readonly RunResult[]): Promise<Chart> {
+  const view = new View(parse(compile(chartSpec(runs)).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    const png = new Resvg(svg, {
+      font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: FONT },
+      fitTo: { mode: 'zoom', value: 2 },
+      background: 'white',
+    })
+      .render()
+      .asPng();
+    return { svg, png };
+  } finally {
+    view.finalize();
+  }
 }

@@ -13,7 +13,7 @@ import { formatJson } from './json.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
 import { formatReport } from './table.js';
 
-const CHART_FILE = 'bench/results/chart.png';
+const CHART_FILES = { svg: 'bench/results/chart.svg', png: 'bench/results/chart.png' };
 
 export async function main(argv: string[], hooks: BenchHooks = {}): Promise<number> {
   const log = hooks.log ?? console.log;
@@ -34,8 +34,10 @@ export async function main(argv: string[], hooks: BenchHooks = {}): Promise<numb
   writeFile(options.json, formatJson(report));
   log(`\nJSON written to ${options.json}`);
   if (options.chart) {
-    writeFile(CHART_FILE, drawChart(report.sweep));
-    log(`chart written to ${CHART_FILE}`);
+    const chart = await drawChart(report.sweep);
+    writeFile(CHART_FILES.svg, chart.svg);
+    writeFile(CHART_FILES.png, chart.png);
+    log(`chart written to ${CHART_FILES.svg} and ${CHART_FILES.png}`);
   }
   const everyEnablementEnabled = [...report.phaseComparison, ...report.sweep].every(
     ({ config, baseline, temporal, push }) =>

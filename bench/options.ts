@@ -18,7 +18,7 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
                          workload runs once per value and events per enablement are compared across them
   --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
   --json FILE            where the JSON goes (default bench/results/bench.json)
-  --chart                also run N = 100, 500, 1000 and draw bench/results/chart.png (makespan and p95 latency)
+  --chart                also run N = 100, 500, 1000 and draw bench/results/chart.svg and .png (makespan, p95 latency)
   --push                 also run side (c), "kdf-lightning + push": nodes with KDF's event stream on and
                          \`eventStream: true\` in the worker's nodes file; its own column, targets and pushRatio
   --floor                also time N trivial workflows (one no-op activity each) on the same Temporal server: the
