@@ -17,8 +17,8 @@ export interface RunningCluster {
     address: string;
     metricsUrl: string;
     pid(): number;
-    /** SIGTERM, then the same server again (same ports, same database); resolves when it is healthy. */
-    restart(): Promise<void>;
+    /** Stops the server (SIGTERM: graceful; SIGKILL: a crash), starts it again; resolves when it is healthy. */
+    restart(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   };
   workers: { name: string; pid: number; metricsUrl: string; logFile: string }[];
   logs: string;

@@ -88,9 +88,14 @@ export async function startCluster(options) {
       metricsUrl: `http://${metricsAddress}/metrics`,
       pid: () => serverPid,
       stop: () => stopProcess(serverPid, 30_000),
-      /** SIGTERM, then the same server again (same ports, same database). */
-      restart: async () => {
-        await stopProcess(serverPid, 30_000);
+      /** Stops the server (SIGTERM: graceful; SIGKILL: a crash), then starts it again (same ports, same database). */
+      restart: async (/** @type {'SIGTERM' | 'SIGKILL'} */ signal = 'SIGTERM') => {
+        if (signal === 'SIGKILL') {
+          process.kill(serverPid, 'SIGKILL');
+          while (alive(serverPid)) await sleep(20);
+        } else {
+          await stopProcess(serverPid, 30_000);
+        }
         serverPid = await launchServer();
       },
     };
