@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../common/config-error.js';
+import { issuesMessage } from '../common/zod-messages.js';
 
 export const KEYS_FILE_VARIABLE = 'KDF_CODEC_KEYS_FILE';
 export const KEYS_VARIABLE = 'KDF_CODEC_KEYS';
@@ -49,20 +50,6 @@ const KeysDocument = z
     }
   });
 
-// messages and paths only: an issue's `input` may be key material
-function issuesToMessage(error: z.ZodError, variable: string): string {
-  return error.issues
-    .flatMap((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-      const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-      return keys.map((key) => {
-        const where = [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || '(document)';
-        return `${variable}: ${where}: ${key === undefined ? message : 'unknown field'}`;
-      });
-    })
-    .join('\n');
-}
-
 /**
  * Parses a keys document `{ "current": "k2", "keys": { "k1": "<base64>", "k2": "<base64>" } }`.
  * @throws {ConfigError} naming `variable` and the field at fault, never a key
@@ -76,7 +63,7 @@ export function parseKeyring(text: string, variable: string, source = 'the value
     throw new ConfigError(`${variable}: ${source} is not valid JSON`, variable);
   }
   const parsed = KeysDocument.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(issuesToMessage(parsed.error, variable), variable);
+  if (!parsed.success) throw new ConfigError(issuesMessage(parsed.error, variable, '(document)'), variable);
   const keys = new Map(
     Object.entries(parsed.data.keys).map(([id, base64]) => [id, createSecretKey(Buffer.from(base64, 'base64'))])
   );

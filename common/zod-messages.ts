@@ -13,3 +13,21 @@ export const expected =
 
 export const str = () => z.string({ error: expected('a string') });
 export const int = () => z.int({ error: expected('an integer') });
+
+/**
+ * One line per issue, `VARIABLE: path.to.field: message` (`unknown field` for each unrecognized key; `whole` stands
+ * for the path of the document itself). Messages and paths only: an issue's `input` may be a secret.
+ */
+export function issuesMessage(error: z.ZodError, variable: string, whole: string): string {
+  return error.issues
+    .flatMap((issue) => {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      // a bad record key carries the key's own issue inside
+      const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+      return keys.map((key) => {
+        const where = [...issue.path, ...(key === undefined ? [] : [key])].map(String).join('.') || whole;
+        return `${variable}: ${where}: ${key === undefined ? message : 'unknown field'}`;
+      });
+    })
+    .join('\n');
+}

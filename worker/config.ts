@@ -10,6 +10,7 @@ import type { KdfNodeConfig, NodeRegistry } from '../activities/index.js';
 import { keyringFromEnv, keyringSummary, type Keyring } from '../codec/keys.js';
 import { ConfigError } from '../common/config-error.js';
 import { checkTemporalTlsEnv } from '../common/temporal-tls.js';
+import { issuesMessage } from '../common/zod-messages.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/api.js';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -84,21 +85,6 @@ const NodesFile = z.strictObject({
     .refine((nodes) => Object.keys(nodes).length > 0, 'must name at least one node'),
 });
 
-function issuesToMessage(error: z.ZodError, variable: string): string {
-  return error.issues
-    .flatMap((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-      // a bad record key carries the key's own issue inside
-      const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-      return keys.map((key) => {
-        const parts = key === undefined ? issue.path : [...issue.path, key];
-        const where = parts.map(String).join('.') || '(file)';
-        return `${variable}: ${where}: ${key === undefined ? message : 'unknown field'}`;
-      });
-    })
-    .join('\n');
-}
-
 /** Reads and validates a nodes file (JSON or YAML), resolving each userpass from its env var or file. */
 export function loadNodesFile(file: string, env: Env = process.env, variable = 'KDF_NODES_FILE'): NodeRegistry {
   let text: string;
@@ -114,7 +100,7 @@ export function loadNodesFile(file: string, env: Env = process.env, variable = '
     throw new ConfigError(`${variable}: ${file} is not valid JSON/YAML: ${(err as Error).message}`, variable);
   }
   const parsed = NodesFile.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(issuesToMessage(parsed.error, variable), variable);
+  if (!parsed.success) throw new ConfigError(issuesMessage(parsed.error, variable, '(file)'), variable);
 
   const problems: string[] = [];
   const nodes = new Map<string, KdfNodeConfig>();
