@@ -127,7 +127,7 @@ describe('deploy/scripts/setup-postgres.sh (the temporal-schema job)', () => {
 
 describe('deploy/init-secrets.mjs', () => {
   const script = path.join(ROOT, 'deploy/init-secrets.mjs');
-  const files = ['postgres.env', 'codec-keys.json', 'codec.env', 'ui.env', 'worker.env'];
+  const files = ['postgres.env', 'codec-keys.json', 'codec.env', 'ui.env', 'grafana.env', 'worker.env'];
 
   test('creates every secret file (mode 600) with values the worker and codec server accept; prints none', () => {
     const dir = scratch('secrets');
@@ -145,7 +145,9 @@ describe('deploy/init-secrets.mjs', () => {
     expect(text('worker.env')).toBe(readFileSync(path.join(ROOT, 'deploy/worker.env.example'), 'utf8'));
     const password = /^POSTGRES_PASSWORD=(\w+)$/m.exec(text('postgres.env'))?.[1] as string;
     expect(password).toMatch(/^[0-9a-f]{64}$/);
-    for (const secret of [token, password, JSON.parse(text('codec-keys.json')).keys.k1]) {
+    const grafana = /^GF_SECURITY_ADMIN_PASSWORD=([0-9a-f]{64})$/m.exec(text('grafana.env'))?.[1] as string;
+    expect(grafana).toBeDefined();
+    for (const secret of [token, password, grafana, JSON.parse(text('codec-keys.json')).keys.k1]) {
       expect(created.stdout + created.stderr).not.toContain(secret);
     }
 
