@@ -1,6 +1,7 @@
-// The ops kit in deploy/: the alert rules pass `promtool check rules`; the Grafana dashboard is import-ready and its
-// queries are valid PromQL; and every metric the two name is one a real worker exports, scraped from its /metrics
-// after enablements that end enabled, failed and timed out (on a reachable node and on an unreachable one).
+// The ops kit in deploy/: the alert rules pass `promtool check rules` and their unit tests (alerts.test.yml); the
+// Grafana dashboard is import-ready and its queries are valid PromQL; and every metric the two name is one a real
+// worker exports, scraped from its /metrics after enablements that end enabled, failed and timed out (on a reachable
+// node and on an unreachable one).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,10 @@ describe('alert rules', () => {
     expect(promtool('check', 'config', path.join(ROOT, 'deploy/prometheus/prometheus.yml'))).toContain(
       'is valid prometheus config file syntax'
     );
+  });
+
+  test('each fires on the situation it is for and not on a healthy node (promtool test rules)', () => {
+    expect(promtool('test', 'rules', path.join(ROOT, 'deploy/prometheus/alerts.test.yml'))).toContain('SUCCESS');
   });
 
   test('cover what wakes someone, each with a severity, a summary and a description', () => {
