@@ -1,7 +1,7 @@
 // Finds or fetches `promtool` (Prometheus' rule checker) for the ops-kit test. Node builtins only.
 // Order: PROMTOOL → `promtool` on PATH → .tools/promtool/promtool → Debian's `prometheus` package, downloaded with
-// `apt-get download` (no root, nothing installed system-wide) and unpacked with `dpkg-deb`; promtool is kept in
-// .tools/promtool/.
+// `apt-get download` (no root, nothing installed system-wide; as root it runs `apt-get update` and tries again when
+// that fails) and unpacked with `dpkg-deb`; promtool is kept in .tools/promtool/.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,15 @@ function downloadDeb(dir) {
   return undefined;
 }
 
+/** A fresh machine may have no package lists yet: as root, fetch them once and try again. */
+function downloadDebUpdatingLists(dir) {
+  const deb = downloadDeb(dir);
+  if (deb || process.getuid?.() !== 0) return deb;
+  say('apt-get update (no package lists yet?)');
+  if (spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' }).status !== 0) return undefined;
+  return downloadDeb(dir);
+}
+
 /** @returns {string} the path of a working promtool; throws with what to do when there is none. */
 export function ensurePromtool() {
   for (const candidate of [process.env.PROMTOOL, onPath(), cached]) {
@@ -42,7 +51,7 @@ export function ensurePromtool() {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'kdf-promtool-'));
   try {
-    const deb = downloadDeb(dir);
+    const deb = downloadDebUpdatingLists(dir);
     if (deb) {
       const unpacked = path.join(dir, 'x');
       if (spawnSync('dpkg-deb', ['-x', deb, unpacked], { stdio: 'inherit' }).status === 0) {
