@@ -1,17 +1,14 @@
 // The CLI end to end: real simulator, real worker, `node bin/kdf-lightning.js` against the jest dev server.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { connectClient, listEnablements } from '../../client/index.js';
 import { enablementWorkflowId } from '../../workflows/api.js';
 import type { EnablementReport } from '../../workflows/api.js';
 import type { Proc } from './helpers.js';
+import { workflowBundlePath } from '../helpers/workflow-bundle.mjs';
 import {
   cli,
   cliProcess,
   eventually,
   json,
-  runNode,
   startSimulatorProcess,
   startWorkerProcess,
   uniqueId,
@@ -30,16 +27,12 @@ let worker: Proc;
 beforeAll(async () => {
   const started = await startSimulatorProcess();
   sim = started.proc;
-  // production mode: the prebuilt bundle of `npm run build` (worker/build-bundle.ts) instead of bundling at start
-  const bundle = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-bundle-')), 'workflow-bundle.js');
-  const build = await runNode(['--import', 'tsx', 'worker/build-bundle.ts', bundle]);
-  expect(build.code).toBe(0);
+  // production mode: the prebuilt bundle of `npm run build` (worker/build-bundle.ts, built once for the run)
   worker = await startWorkerProcess({
     KDF_TASK_QUEUE: TASK_QUEUE,
     KDF_NODES_FILE: writeNodesFile({ [NODE]: started.url }),
-    KDF_WORKFLOW_BUNDLE: bundle,
   });
-  expect(worker.stdout).toContain(`"workflowCode":"${bundle}"`);
+  expect(worker.stdout).toContain(`"workflowCode":"${await workflowBundlePath()}"`);
 }, 120_000);
 
 afterAll(async () => {

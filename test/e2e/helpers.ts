@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackPid } from '../helpers/processes.js';
+import { workflowBundlePath } from '../helpers/workflow-bundle.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const USERPASS = `e2e-Userpass-${randomUUID()}`;
@@ -113,12 +114,16 @@ export function writeNodesFile(nodes: Record<string, string>): string {
   return file;
 }
 
-/** `tsx worker/main.ts`; resolves once it logs "worker running" (unless `waitReady` is false). */
+/**
+ * `tsx worker/main.ts` loading the run's prebuilt workflow bundle (`KDF_WORKFLOW_BUNDLE: undefined` in `env` makes
+ * it bundle at start); resolves once it logs "worker running" (unless `waitReady` is false).
+ */
 export async function startWorkerProcess(env: Record<string, string | undefined>, waitReady = true): Promise<Proc> {
+  const bundle = await workflowBundlePath();
   const proc = spawnNode(
     'worker',
     ['--import', 'tsx', 'worker/main.ts'],
-    childEnv({ KDF_E2E_USERPASS: USERPASS, KDF_LOG_LEVEL: 'info', ...env })
+    childEnv({ KDF_E2E_USERPASS: USERPASS, KDF_LOG_LEVEL: 'info', KDF_WORKFLOW_BUNDLE: bundle, ...env })
   );
   if (waitReady) await proc.waitFor(/"msg":"worker running"/, 90_000);
   return proc;
@@ -137,15 +142,6 @@ export async function cli(
   timeoutMs = 90_000
 ): Promise<CliRun> {
   const proc = spawnNode('kdf-lightning', ['bin/kdf-lightning.js', ...args], childEnv(env));
-  const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
-  const { code } = await proc.exited;
-  clearTimeout(timer);
-  return { code, stdout: proc.stdout, stderr: proc.stderr };
-}
-
-/** `node ARGS` to completion (e.g. a build step). */
-export async function runNode(args: string[], timeoutMs = 120_000): Promise<CliRun> {
-  const proc = spawnNode('node', args, childEnv());
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), timeoutMs);
   const { code } = await proc.exited;
   clearTimeout(timer);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import {
   createActivities,
@@ -15,23 +14,12 @@ import { startSimulator, type RunningSimulator } from '../../simulator/index.js'
 import { enablementWorkflowId, type EnableLightningInput } from '../../workflows/api.js';
 import { enableLightning } from '../../workflows/index.js';
 import { connectTestEnvironment, uniqueTaskQueue } from './temporal.js';
+import { workflowBundlePath } from './workflow-bundle.mjs';
 
 export const TEST_USERPASS = 'Sim-Userpass-7f3c9e1d-never-leak';
-export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
-let sharedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** One workflow bundle per test file: bundling takes a second or two. */
-export const workflowBundle = (): Promise<WorkflowBundleWithSourceMap> =>
-  (sharedBundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }));
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
+/** The run's prebuilt workflow bundle (test/helpers/workflow-bundle.mjs), for in-process workers and replays. */
+export const workflowBundle = async (): Promise<{ codePath: string }> => ({ codePath: await workflowBundlePath() });
 
 type NodeOptions = Omit<Parameters<typeof startSimulator>[0], 'userpass'> & { eventStream?: boolean };
 

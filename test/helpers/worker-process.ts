@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { trackPid } from './processes.js';
+import { workflowBundlePath } from './workflow-bundle.mjs';
 
 export interface WorkerProcessOptions {
   taskQueue: string;
@@ -32,6 +33,7 @@ export async function startWorkerProcess(
       KDF_NODES_FILE: writeNodesFile(options.nodes),
       KDF_TEST_USERPASS: options.userpass,
       KDF_LOG_LEVEL: 'info',
+      KDF_WORKFLOW_BUNDLE: await workflowBundlePath(),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -23,7 +23,6 @@ import {
   json,
   Proc,
   ROOT,
-  runNode,
   startSimulatorProcess,
   startWorkerProcess,
   uniqueId,
@@ -55,7 +54,6 @@ const ALIAS = `alias-${randomBytes(6).toString('hex')}`;
 const sims: Proc[] = [];
 let worker: Proc;
 let nodesFile: string;
-let bundle: string;
 let raw: Client;
 
 const text = (bytes: Uint8Array | null | undefined): string => Buffer.from(bytes ?? []).toString('utf8');
@@ -109,8 +107,6 @@ beforeAll(async () => {
   ]);
   sims.push(a.proc, b.proc);
   nodesFile = writeNodesFile({ [NODE_A]: a.url, [NODE_B]: b.url });
-  bundle = path.join(dir, 'workflow-bundle.js');
-  expect((await runNode(['--import', 'tsx', 'worker/build-bundle.ts', bundle])).code).toBe(0);
   worker = await startWorker(KEYS_V1);
   raw = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string }) });
 }, 180_000);
@@ -125,7 +121,6 @@ const startWorker = (keys: string): Promise<Proc> =>
   startWorkerProcess({
     KDF_TASK_QUEUE: TASK_QUEUE,
     KDF_NODES_FILE: nodesFile,
-    KDF_WORKFLOW_BUNDLE: bundle,
     KDF_CODEC_KEYS_FILE: keys,
   });
 
