@@ -1,20 +1,14 @@
-import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
 
-/** Lints `code` as if it were a file under workflows/, in a real ESLint process with the project config. */
-function lintAsWorkflow(code: string): string[] {
-  const run = spawnSync(
-    process.execPath,
-    [
-      'node_modules/eslint/bin/eslint.js',
-      '--stdin',
-      '--stdin-filename',
-      'workflows/lint-fixture.ts',
-      '--format',
-      'json',
-    ],
-    { input: code, encoding: 'utf8' }
-  );
-  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string | null }[] }[];
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The project's ESLint config, as `npx eslint` loads it; one instance (and one TypeScript project) for the file. */
+const eslint = new ESLint({ cwd: ROOT });
+
+/** Rule ids ESLint reports for `code` linted as if it were a file under workflows/. */
+async function lintAsWorkflow(code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, 'workflows', 'lint-fixture.ts') });
   return (result?.messages ?? []).map((message) => message.ruleId ?? 'parse-error');
 }
 
@@ -23,11 +17,11 @@ test.each([
   ["import { z } from 'zod';\nexport const schema = z.string();\n"],
   ["import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n"],
   ["import { createActivities } from '../activities/index.js';\nexport const make = createActivities;\n"],
-])('the workflow fence rejects a value import: %s', (code) => {
-  expect(lintAsWorkflow(code)).toContain('@typescript-eslint/no-restricted-imports');
+])('the workflow fence rejects a value import: %s', async (code) => {
+  expect(await lintAsWorkflow(code)).toContain('@typescript-eslint/no-restricted-imports');
 });
 
-test('the workflow fence allows @temporalio/workflow and type imports of activities', () => {
+test('the workflow fence allows @temporalio/workflow and type imports of activities', async () => {
   const code = [
     "import { sleep } from '@temporalio/workflow';",
     "import type { createActivities } from '../activities/index.js';",
@@ -35,11 +29,11 @@ test('the workflow fence allows @temporalio/workflow and type imports of activit
     'export const pause = async (): Promise<void> => sleep(1);',
     '',
   ].join('\n');
-  expect(lintAsWorkflow(code)).toEqual([]);
+  expect(await lintAsWorkflow(code)).toEqual([]);
 });
 
-test('a floating promise is a lint error', () => {
-  expect(lintAsWorkflow('export async function f(): Promise<void> {}\nf();\n')).toContain(
+test('a floating promise is a lint error', async () => {
+  expect(await lintAsWorkflow('export async function f(): Promise<void> {}\nf();\n')).toContain(
     '@typescript-eslint/no-floating-promises'
   );
 });
