@@ -1,6 +1,7 @@
 // G4 through worker kills: the worker process is SIGKILLed in each window where an init may have reached KDF
 // without its reply reaching history, on a node whose task ids are far from 0. Whatever happens, the enablement
 // ends with the node's real state and at most one task of the ticker ends Ok (docs/guarantees.md G4).
+// The cases share nothing (each its node, proxy, task queue and workers) and mostly wait: they run concurrently.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createKdfClient } from '../../activities/kdf/index.js';
@@ -89,43 +90,55 @@ async function killedInWindow(
   return { report, stats: simulator.stats(), enabled: (await kdf.enabledCoins()).includes(TICKER) };
 }
 
-test('killed before init is sent (preflight in flight): enabled, one task', async () => {
-  const { report, stats, enabled } = await killedInWindow(
-    1_000,
-    { kind: 'latency', method: 'get_enabled_coins', latencyMs: 8_000, count: 1 },
-    (stats) => (stats.faultsInjected['latency'] ?? 0) >= 1
-  );
-  expect(report.outcome).toBe('enabled');
-  expect(enabled).toBe(true);
-  expect(stats.tasksStartedByTicker[TICKER]).toBe(1);
-  expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 150_000);
+test.concurrent(
+  'killed before init is sent (preflight in flight): enabled, one task',
+  async () => {
+    const { report, stats, enabled } = await killedInWindow(
+      1_000,
+      { kind: 'latency', method: 'get_enabled_coins', latencyMs: 8_000, count: 1 },
+      (stats) => (stats.faultsInjected['latency'] ?? 0) >= 1
+    );
+    expect(report.outcome).toBe('enabled');
+    expect(enabled).toBe(true);
+    expect(stats.tasksStartedByTicker[TICKER]).toBe(1);
+    expect(stats.okTasksByTicker[TICKER]).toBe(1);
+  },
+  150_000
+);
 
-test('killed after init is sent, before its reply: the node’s real state, at most one Ok', async () => {
-  const { report, stats, enabled } = await killedInWindow(
-    SLOW_PHASE_MS,
-    { kind: 'slow-reply', method: INIT, latencyMs: 8_000, count: 1 },
-    (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1
-  );
-  expect(report.outcome).toBe('enabled');
-  expect(enabled).toBe(true);
-  expect(report.initsInDoubt).toBe(1);
-  expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 150_000);
+test.concurrent(
+  'killed after init is sent, before its reply: the node’s real state, at most one Ok',
+  async () => {
+    const { report, stats, enabled } = await killedInWindow(
+      SLOW_PHASE_MS,
+      { kind: 'slow-reply', method: INIT, latencyMs: 8_000, count: 1 },
+      (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1
+    );
+    expect(report.outcome).toBe('enabled');
+    expect(enabled).toBe(true);
+    expect(report.initsInDoubt).toBe(1);
+    expect(stats.okTasksByTicker[TICKER]).toBe(1);
+  },
+  150_000
+);
 
-test('killed after the reply, before the activity completes: the node’s real state, at most one Ok', async () => {
-  const { report, stats, enabled } = await killedInWindow(
-    SLOW_PHASE_MS,
-    { kind: 'slow-reply', method: INIT, latencyMs: 1_500, count: 1 },
-    (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1,
-    async (proxy) => {
-      // the worker cannot reach Temporal when the reply arrives, so its result never gets out
-      proxy.cut();
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
-    }
-  );
-  expect(report.outcome).toBe('enabled');
-  expect(enabled).toBe(true);
-  expect(report.initsInDoubt).toBe(1);
-  expect(stats.okTasksByTicker[TICKER]).toBe(1);
-}, 150_000);
+test.concurrent(
+  'killed after the reply, before the activity completes: the node’s real state, at most one Ok',
+  async () => {
+    const { report, stats, enabled } = await killedInWindow(
+      SLOW_PHASE_MS,
+      { kind: 'slow-reply', method: INIT, latencyMs: 1_500, count: 1 },
+      (stats) => (stats.initCallsByTicker[TICKER] ?? 0) >= 1,
+      async (proxy) => {
+        // the worker cannot reach Temporal when the reply arrives, so its result never gets out
+        proxy.cut();
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      }
+    );
+    expect(report.outcome).toBe('enabled');
+    expect(enabled).toBe(true);
+    expect(report.initsInDoubt).toBe(1);
+    expect(stats.okTasksByTicker[TICKER]).toBe(1);
+  },
+  150_000
+);

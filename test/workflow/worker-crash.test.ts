@@ -12,7 +12,9 @@ const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
 
 beforeAll(async () => {
   env = await connectTestEnvironment();
-  simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 3_000 });
+  // 8 phases of 1 s: the task still runs when the worker is killed (asserted), whether or not it ends before the
+  // replacement worker is up
+  simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 1_000 });
 });
 
 afterAll(async () => {
@@ -38,6 +40,7 @@ test('a worker killed mid-poll is replaced and the enablement completes with exa
     30_000
   );
   await killProcess(workers[0]!.child, 'SIGKILL');
+  expect(simulator.stats().activeTasks).toBe(1);
 
   workers.push(await startWorkerProcess(options));
   const report = await handle.result();
