@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { LightningActivationParams, NODE_NAME_MAX_BYTES } from '../activities/kdf/methods.js';
 import { ConfigError } from '../common/config-error.js';
 import { expected, int, str } from '../common/zod-messages.js';
+import { MAX_CANCEL_TEXT } from '../workflows/api.js';
 import type { EnableLightningInput } from '../workflows/api.js';
 
 /** Node ids and tickers end up in workflow ids and visibility queries: keep them to a safe alphabet. */
@@ -54,9 +55,6 @@ export const EnableLightningInputSchema = z.strictObject(
 export class InputError extends ConfigError {
   override name = 'InputError';
 }
-
-/** The longest `reason` and `by` of a cancel: both go into failure messages, memos and the UI. */
-export const MAX_CANCEL_TEXT = 500;
 
 /** Checks a cancel's reason and requester; `prefix` is `--` for the CLI's flags. */
 export function checkCancelRequest(reason: string, by: string, prefix = ''): void {

@@ -90,6 +90,16 @@ export interface CancelRequest {
   at: string;
 }
 
+/** The longest `reason` and `requestedBy` kept: both go into failure messages, memos and the UI. */
+export const MAX_CANCEL_TEXT = 500;
+
+/** What a cancel signal carried, as workflows record it: text, cut at MAX_CANCEL_TEXT (a signal need not come from
+ * the CLI, which refuses longer ones). */
+export function cancelRequestOf(reason: unknown, requestedBy: unknown, at: string): CancelRequest {
+  const text = (value: unknown): string => String(value ?? '').slice(0, MAX_CANCEL_TEXT);
+  return { reason: text(reason), requestedBy: text(requestedBy), at };
+}
+
 export interface LightningBalance {
   spendable: string;
   unspendable: string;

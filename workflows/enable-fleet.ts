@@ -21,6 +21,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FleetActivities, PreflightActivities } from '../activities/index.js';
 import {
+  cancelRequestOf,
   cancelSignal,
   emptyFleetCounts,
   enablementWorkflowId,
@@ -155,7 +156,7 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   };
   setHandler(fleetProgressQuery, () => progress(), { description: 'Counts by outcome, failures, running members' });
   setHandler(fleetCancelSignal, (reason, requestedBy) => {
-    carried.cancel ??= { reason: String(reason), requestedBy: String(requestedBy), at: new Date().toISOString() };
+    carried.cancel ??= cancelRequestOf(reason, requestedBy, new Date().toISOString());
   });
   upsertSearchAttributes([{ key: KdfFleetAttribute, value: input.fleetId }]);
 

@@ -2,6 +2,7 @@ import { metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } 
 import type { ActivationResult, PollResult, TaskError } from '../activities/index.js';
 import {
   ACTIVATING_PHASE,
+  cancelRequestOf,
   KdfPhaseAttribute,
   KdfTaskIdAttribute,
   STARTING_PHASE,
@@ -53,7 +54,7 @@ export class EnablementRun {
   }
 
   noteCancel(reason: string, requestedBy: string): void {
-    this.cancel ??= { reason: String(reason ?? ''), requestedBy: String(requestedBy ?? ''), at: nowIso() };
+    this.cancel ??= cancelRequestOf(reason, requestedBy, nowIso());
     this.publishDetails();
   }
 
