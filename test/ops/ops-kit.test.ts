@@ -44,6 +44,14 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'kdf-ops-'));
 /** Series names a PromQL expression reads (`up` is Prometheus' own, per scrape target). */
 const metricNames = (expr: string): string[] => [...new Set(expr.match(/\b(?:kdf|temporal)_[a-z0-9_]+\b/g) ?? [])];
 
+/** Labels an expression groups or filters by, but Prometheus' own (`instance`, `job`) and the histograms' `le`. */
+const labelNames = (expr: string): string[] => {
+  const grouped = [...expr.matchAll(/\b(?:by|on) \(([^)]*)\)/g)].flatMap((match) => (match[1] ?? '').split(','));
+  const matched = [...expr.matchAll(/(\w+)(?:=~|!=|=)"/g)].map((match) => match[1] ?? '');
+  const own = new Set(['instance', 'job', 'le', '']);
+  return [...new Set([...grouped, ...matched].map((name) => name.trim()))].filter((name) => !own.has(name));
+};
+
 /** promtool from Debian's package, fetched into .tools/ on first use (scripts/promtool.mjs). */
 const promtool = (...args: string[]): string => {
   const bin = execFileSync(process.execPath, [path.join(ROOT, 'scripts/promtool.mjs')], { encoding: 'utf8' }).trim();
@@ -120,6 +128,8 @@ describe('dashboard', () => {
 describe('a running worker exports every metric the alerts and the dashboard name', () => {
   const procs: Proc[] = [];
   let exported: Set<string>;
+  /** series name → the label names it carries in the scrape */
+  const labelsOf = new Map<string, Set<string>>();
   let scraped: string;
   let node: string;
 
@@ -186,6 +196,11 @@ describe('a running worker exports every metric the alerts and the dashboard nam
     expect(codes).toEqual([0, 2, 4, 4]);
     scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) => response.text());
     exported = new Set(scraped.match(/^[a-z_][a-z0-9_]*(?=[{ ])/gm) ?? []);
+    for (const [, name, labels] of scraped.matchAll(/^([a-z_][a-z0-9_]*)\{([^}]*)\}/gm)) {
+      const names = labelsOf.get(name as string) ?? new Set<string>();
+      for (const [, label] of (labels as string).matchAll(/(\w+)="/g)) names.add(label as string);
+      labelsOf.set(name as string, names);
+    }
   }, 180_000);
 
   afterAll(async () => {
@@ -202,6 +217,15 @@ describe('a running worker exports every metric the alerts and the dashboard nam
     const names = [...new Set(queries.flatMap(metricNames))];
     expect(names.length).toBeGreaterThan(15);
     expect(names.filter((name) => !exported.has(name))).toEqual([]);
+  });
+
+  test('every label a query groups or filters by is on a series it reads', () => {
+    const missing = [...rules.map((rule) => rule.expr), ...queries].flatMap((expr) =>
+      labelNames(expr)
+        .filter((label) => !metricNames(expr).some((name) => labelsOf.get(name)?.has(label)))
+        .map((label) => `${label} in ${expr}`)
+    );
+    expect(missing).toEqual([]);
   });
 
   test('the counters exported at zero are the series the workflows count on (one per node and outcome)', () => {
