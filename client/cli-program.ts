@@ -8,6 +8,7 @@ import type { CliIo, Context, RunWithContext } from './commands/context.js';
 import { enableCommand } from './commands/enable.js';
 import { FleetEndedError, FleetNotFoundError } from './commands/fleet-end.js';
 import { fleetCancelCommand } from './commands/fleet-cancel.js';
+import { fleetScheduleCommand } from './commands/fleet-schedule.js';
 import { fleetStatusCommand } from './commands/fleet-status.js';
 import { fleetCommand } from './commands/fleet.js';
 import { duration } from './commands/flag-parsers.js';
@@ -33,6 +34,7 @@ const COMMANDS = [
   fleetCommand,
   fleetStatusCommand,
   fleetCancelCommand,
+  fleetScheduleCommand,
 ];
 
 interface GlobalOptions {

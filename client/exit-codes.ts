@@ -10,6 +10,10 @@ export const ExitCode = {
   cancelled: 3,
   /** The enablement hit its deadline (`--timeout`). */
   timedOut: 4,
+  /** `fleet --dry-run`: a node did not answer (refused, timed out, an HTTP or protocol error). */
+  nodeDown: 5,
+  /** `fleet --dry-run`: a node refused the worker's userpass, or is not in the worker's KDF_NODES_FILE. */
+  nodeRefused: 6,
   /** Bad usage or input: unknown flag, bad flag value, invalid enablement input. */
   usage: 64,
   /** No such enablement (nothing started for that node and ticker, or nothing running to cancel). */

@@ -26,9 +26,34 @@ export type {
 } from './enablements.js';
 export { decodePollHeartbeat, mergePollHeartbeat, PollHeartbeatShape } from './live-progress.js';
 export type { LivePoll, PendingActivityLike } from './live-progress.js';
-export { startFleet, fleetHandle, getFleetProgress, cancelFleet, waitForFleet, FLEET_WORKFLOW_TYPE } from './fleet.js';
+export {
+  startFleet,
+  fleetHandle,
+  fleetSize,
+  getFleetProgress,
+  cancelFleet,
+  waitForFleet,
+  FLEET_WORKFLOW_TYPE,
+  MAX_FLEET_INPUT_BYTES,
+} from './fleet.js';
 export type { StartedFleet } from './fleet.js';
-export { loadFleetManifest, fleetInputFromManifest, FleetManifest } from './manifest.js';
+export {
+  scheduleFleet,
+  fleetScheduleStatus,
+  pauseFleetSchedule,
+  resumeFleetSchedule,
+  deleteFleetSchedule,
+  fleetScheduleId,
+} from './fleet-schedule.js';
+export type { FleetScheduleOptions, FleetScheduleRun, FleetScheduleStatus, ScheduledFleet } from './fleet-schedule.js';
+export { dryRunFleet, planExitCode, worstFinding, FLEET_DRY_RUN_WORKFLOW_TYPE } from './fleet-dry-run.js';
+export {
+  loadFleetManifest,
+  fleetInputFromManifest,
+  FleetManifest,
+  MAX_FLEET_PAIRS,
+  MAX_MANIFEST_BYTES,
+} from './manifest.js';
 export type { FleetOverrides } from './manifest.js';
 export { fleetExitCode, FleetNotFoundError, FleetEndedError } from './commands/fleet-end.js';
 export { fleetMemberPhases } from './commands/fleet-status.js';
@@ -37,7 +62,14 @@ export { reportFromWorkflowError, reportFromResult, asReport } from './report.js
 export { parseDuration, formatDuration, DurationError } from './duration.js';
 export { ExitCode, outcomeExitCode, worstExitCode } from './exit-codes.js';
 export { TemporalUnavailableError, EnablementNotFoundError } from './errors.js';
-export { enablementWorkflowId, fleetWorkflowId, Outcome, DEFAULT_TASK_QUEUE, POLL_ACTIVITY } from '../workflows/api.js';
+export {
+  enablementWorkflowId,
+  fleetWorkflowId,
+  fleetNodesOf,
+  Outcome,
+  DEFAULT_TASK_QUEUE,
+  POLL_ACTIVITY,
+} from '../workflows/api.js';
 export type {
   EnableLightningInput,
   EnablementReport,
@@ -47,6 +79,11 @@ export type {
   CancelRequest,
   FleetInput,
   FleetMember,
+  FleetNode,
+  FleetTicker,
+  FleetPlan,
+  PlanFinding,
+  PlanRow,
   FleetDefaults,
   FleetProgress,
   FleetCounts,

@@ -372,6 +372,11 @@ export interface FleetCarried {
   reached: number;
   /** Per node left in `nodes` that takes `defaults.tickers`: how many of them earlier runs reached (in order). */
   next: Record<string, number>;
+  /**
+   * Per node left in `nodes` whose enablements a preflight has read: its tickers not yet reached that a KDF restart
+   * dropped (usually none), so that later runs read the node again but not the enablements.
+   */
+  drifted?: Record<string, string[]>;
   /** Members still running: the next run follows them instead of waiting for them before continuing. */
   running: CarriedMember[];
   counts: FleetCounts;

@@ -87,18 +87,17 @@ interface Running {
   cancelWhenAnswered: boolean;
 }
 
-/** What one `get_enabled_coins` found on a node (empty when it could not be read: every pair then starts). */
-interface Preflighted {
-  enabled: ReadonlySet<string>;
-  drifted: ReadonlySet<string>;
-}
-const UNREAD: Preflighted = { enabled: new Set(), drifted: new Set() };
-
 /** A node's tickers in this run: `next` is the first one not yet reached. */
 interface NodeQueue {
   pairs: NodePairs;
   next: number;
-  preflight: Preflighted | 'pending' | undefined;
+  /** What the node's preflight found enabled (empty when it could not be read: every pair then starts). */
+  enabled: ReadonlySet<string> | 'pending' | undefined;
+  /**
+   * Tickers whose coin the node dropped after their enablement completed: found by the node's first preflight
+   * (which reads the pairs' last enablements), carried from run to run.
+   */
+  drifted: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -127,7 +126,8 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const queues: NodeQueue[] = nodes.map((pairs) => ({
     pairs,
     next: carried.next[pairs.settings.node] ?? 0,
-    preflight: undefined,
+    enabled: undefined,
+    drifted: carried.drifted?.[pairs.settings.node] ? new Set(carried.drifted[pairs.settings.node]) : undefined,
   }));
   const running = new Map<string, Running>();
   const runningPerNode = new Map<string, number>();
@@ -239,20 +239,26 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     );
   };
 
-  /** One `get_enabled_coins` (and the pairs' last enablements) for the tickers the node has left in this run. */
+  /**
+   * One `get_enabled_coins` for the tickers the node has left; the first time, also their last enablements (a
+   * continued run re-reads the node, which may have restarted meanwhile, but not the enablements).
+   */
   const preflight = (queue: NodeQueue) => {
-    queue.preflight = 'pending';
+    queue.enabled = 'pending';
     pendingPreflights += 1;
     const { settings, tickers } = queue.pairs;
     const left = tickers.slice(queue.next).map(({ ticker }) => ticker);
-    const read = (found: Preflighted) => {
-      queue.preflight = found;
+    const history = queue.drifted === undefined;
+    // a node it could not read: every pair left starts, and the next run asks again
+    const read = (enabled: string[], drifted?: string[]) => {
+      queue.enabled = new Set(enabled);
+      if (drifted) queue.drifted ??= new Set(drifted);
       pendingPreflights -= 1;
       changes += 1;
     };
-    preflightNode({ node: settings.node, tickers: left, platformCoins: [], history: true }).then(
-      (found) => read(found.reachable ? { enabled: new Set(found.enabled), drifted: new Set(found.drifted) } : UNREAD),
-      () => read(UNREAD)
+    preflightNode({ node: settings.node, tickers: left, platformCoins: [], history }).then(
+      (found) => (found.reachable ? read(found.enabled, history ? found.drifted : undefined) : read([])),
+      () => read([])
     );
   };
 
@@ -261,12 +267,12 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     for (const queue of queues) {
       const { settings, tickers } = queue.pairs;
       if (queue.next >= tickers.length) continue;
-      if (queue.preflight === undefined) {
+      if (queue.enabled === undefined) {
         if (pendingPreflights < MAX_PENDING_PREFLIGHTS) preflight(queue);
         continue;
       }
-      if (queue.preflight === 'pending') continue;
-      while (queue.next < tickers.length && queue.preflight.enabled.has(tickers[queue.next]!.ticker)) {
+      if (queue.enabled === 'pending') continue;
+      while (queue.next < tickers.length && queue.enabled.has(tickers[queue.next]!.ticker)) {
         queue.next += 1;
         carried.reached += 1;
         recordAlreadyEnabled(carried);
@@ -306,7 +312,7 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
           startsInWindow += 1;
         }
         const ticker = queue.pairs.tickers[queue.next]!.ticker;
-        const drifted = queue.preflight !== 'pending' && queue.preflight?.drifted.has(ticker) === true;
+        const drifted = queue.drifted?.has(ticker) === true;
         if (drifted) carried.counts.drifted += 1;
         launch(memberOf(queue.pairs, queue.next), drifted);
         queue.next += 1;
@@ -367,7 +373,10 @@ function whatIsLeft(
 ): FleetInput {
   const left = queues.filter(({ next, pairs }) => next < pairs.tickers.length);
   const next: Record<string, number> = {};
-  const nodes = left.map(({ pairs: { settings, tickers }, next: reached }) => {
+  const drifted: Record<string, string[]> = {};
+  const nodes = left.map(({ pairs: { settings, tickers }, next: reached, drifted: found }) => {
+    if (found)
+      drifted[settings.node] = tickers.slice(reached).flatMap(({ ticker }) => (found.has(ticker) ? [ticker] : []));
     if (settings.tickers) return { ...settings, tickers: tickers.slice(reached) };
     next[settings.node] = reached;
     return settings;
@@ -376,7 +385,7 @@ function whatIsLeft(
   return {
     ...rest,
     nodes,
-    carried: { ...carried, next, running: [...running.values()].map(({ member }) => member) },
+    carried: { ...carried, next, drifted, running: [...running.values()].map(({ member }) => member) },
   };
 }
 

@@ -4,16 +4,21 @@ import type { Command } from 'commander';
 import { fleetWorkflowId, KdfPhaseAttribute, STARTING_PHASE } from '../../workflows/api.js';
 import { ENABLE_WORKFLOW_TYPE } from '../enablements.js';
 import { getFleetProgress } from '../fleet.js';
+import { fleetScheduleStatus } from '../fleet-schedule.js';
 import { fleetDetails, fleetFailuresReport } from '../output.js';
 import { writeJson } from './context.js';
 import type { Context, RunWithContext } from './context.js';
 import { describeFleet, FLEET_EXIT_CODES_HELP, fleetEnd, finishFleet, fleetJson, requireFleetId } from './fleet-end.js';
 import type { FleetStatus } from './fleet-end.js';
+import { printSchedule } from './fleet-schedule.js';
 
 export function fleetStatusCommand(program: Command, run: RunWithContext): Command {
   return program
     .command('fleet-status')
-    .description('Show the progress of a fleet once: counts by outcome, failures, running members by phase.')
+    .description(
+      'Show the progress of a fleet once: counts by outcome, failures, running members by phase; for a scheduled ' +
+        'fleet, the schedule and its last runs (how many pairs drifted in each).'
+    )
     .argument('<FLEET_ID>', "the manifest's `fleet` id")
     .option('--json', 'print one JSON document')
     .action(run(fleetStatus))
@@ -35,6 +40,8 @@ export async function fleetMemberPhases(client: Client, fleetId: string): Promis
 async function fleetStatus(ctx: Context, id: string): Promise<void> {
   const fleetId = requireFleetId(id);
   const client = await ctx.client();
+  const schedule = await fleetScheduleStatus(client, fleetId);
+  if (schedule) return printSchedule(ctx, schedule);
   const description = await describeFleet(client, fleetId);
   if (description.status.name !== 'RUNNING') {
     finishFleet(ctx, await fleetEnd(client, fleetId), { runningPhases: {} }, '');

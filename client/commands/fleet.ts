@@ -7,7 +7,10 @@ import type { FleetOverrides } from '../manifest.js';
 import { hasWorkers, usage, writeJson } from './context.js';
 import type { Context, RunWithContext } from './context.js';
 import { FLEET_EXIT_CODES_HELP, finishFleet, followFleet } from './fleet-end.js';
-import { decimal, integer } from './flag-parsers.js';
+import { DRY_RUN_EXIT_CODES_HELP } from '../fleet-dry-run.js';
+import { fleetDryRun } from './fleet-dry-run.js';
+import { scheduleFromManifest } from './fleet-schedule.js';
+import { decimal, duration, integer } from './flag-parsers.js';
 
 export function fleetCommand(program: Command, run: RunWithContext): Command {
   return program
@@ -28,9 +31,26 @@ export function fleetCommand(program: Command, run: RunWithContext): Command {
     .option('--rate <r>', 'member starts per second (overrides the manifest; default unlimited)', decimal)
     .option('--task-queue <name>', 'Temporal task queue of the workers (default: KDF_TASK_QUEUE, else kdf-lightning)')
     .option('--wait', 'follow the fleet until every member ends, then print the failures')
+    .option(
+      '--every <interval>',
+      'create (or update) a Temporal Schedule that runs the fleet on this interval, e.g. 10m; a run is skipped ' +
+        'while the previous one runs (see fleet-schedule)',
+      duration
+    )
+    .option(
+      '--catchup-window <duration>',
+      'with --every: runs missed during a Temporal outage are taken if missed less than this long ago (default: ' +
+        'the interval)',
+      duration
+    )
+    .option(
+      '--dry-run',
+      'start nothing: ask every node through the worker (reachable, userpass, platform coin, already enabled) ' +
+        'and print what a run would do with each pair'
+    )
     .option('--json', 'print one JSON document (with --wait: the final fleet summary)')
     .action(run(fleet))
-    .addHelpText('after', `\n${FLEET_EXIT_CODES_HELP}`);
+    .addHelpText('after', `\n${FLEET_EXIT_CODES_HELP}\n\n${DRY_RUN_EXIT_CODES_HELP}`);
 }
 
 interface FleetOptions {
@@ -39,6 +59,9 @@ interface FleetOptions {
   rate?: number;
   taskQueue?: string;
   wait?: boolean;
+  every?: number;
+  catchupWindow?: number;
+  dryRun?: boolean;
 }
 
 /** `--concurrency`, `--per-node` and `--rate` → manifest overrides, within the manifest's own limits. */
@@ -64,9 +87,22 @@ function fleetOverrides(options: FleetOptions): FleetOverrides {
 }
 
 async function fleet(ctx: Context, manifest: string, options: FleetOptions): Promise<void> {
+  const exclusive = (['every', 'dryRun', 'wait'] as const).filter((flag) => options[flag] !== undefined);
+  if (exclusive.length > 1) throw usage('--every, --dry-run and --wait exclude each other', '--every');
+  if (options.catchupWindow !== undefined && options.every === undefined) {
+    throw usage('--catchup-window: only with --every', '--catchup-window');
+  }
   const input = await loadFleetManifest(manifest, fleetOverrides(options));
-  const client = await ctx.client();
   const taskQueue = options.taskQueue ?? taskQueueFromEnv(ctx.io.env);
+  if (options.dryRun) return fleetDryRun(ctx, input, taskQueue);
+  if (options.every !== undefined) {
+    return scheduleFromManifest(ctx, input, {
+      everyMs: options.every,
+      taskQueue,
+      ...(options.catchupWindow !== undefined && { catchupWindowMs: options.catchupWindow }),
+    });
+  }
+  const client = await ctx.client();
   const { fleetId } = input;
   const before = await fleetHandle(client, fleetId)
     .describe()

@@ -3,7 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { CancelledFailure, RetryState } from '@temporalio/common';
 import { fleetExitCode } from '../../client/commands/fleet-end.js';
@@ -224,6 +224,14 @@ function fakeClient(fleets: Record<string, FakeFleet>, log: string[] = []): Clie
     options: { namespace: 'default' },
     connection: { close: async () => undefined },
     workflowService: { describeTaskQueue: async () => ({ pollers: [{}] }) },
+    // no fleet here has a schedule
+    schedule: {
+      getHandle: (scheduleId: string) => ({
+        describe: async () => {
+          throw new ScheduleNotFoundError('schedule not found', scheduleId);
+        },
+      }),
+    },
     workflow: {
       getHandle: handle,
       start: async (type: string, options: { workflowId: string; args: [FleetInput]; taskQueue: string }) => {
