@@ -221,6 +221,16 @@ describe('each bad field is named', () => {
     expect(configError(env({ ALPHA_USERPASS: '' })).message).toContain('ALPHA_USERPASS is not set or empty');
   });
 
+  test('an unknown field in a YAML nodes file is named', () => {
+    const yaml = file(
+      'nodes.yaml',
+      'nodes:\n  alpha:\n    url: http://h:1\n    userpassEnv: ALPHA_USERPASS\n    userpas: oops\n'
+    );
+    expect(configError(env({ KDF_NODES_FILE: yaml })).message).toBe(
+      'KDF_NODES_FILE: nodes.alpha.userpas: unknown field'
+    );
+  });
+
   test('a file that is neither JSON nor YAML, or has no nodes key', () => {
     expect(configError(env({ KDF_NODES_FILE: file('bad.json', '{ nodes: ') })).message).toContain('KDF_NODES_FILE: ');
     expect(configError(env({ KDF_NODES_FILE: file('bad.yaml', 'nodes: [1, 2') })).message).toContain(
