@@ -104,7 +104,7 @@ export class FleetRig {
     return fleet;
   }
 
-  /** `fleet-status --json` until the fleet is done; a failed read (a server or database down) is tried again. */
+  /** `fleet-status --json` until the fleet workflow has closed; a failed read (a server or database down) is tried again. */
   async fleetDone(fleet: string, timeoutMs: number): Promise<FleetDoc> {
     return eventually(
       async () => {
@@ -112,7 +112,8 @@ export class FleetRig {
         // exit 0 running or enabled, 2 failures, 3 cancelled, 4 timed out; anything else is an outage to wait out
         if (![0, 2, 3, 4].includes(run.code ?? -1)) return undefined;
         const doc = json<FleetDoc>(run);
-        return doc.done ? doc : undefined;
+        // `done` comes from the fleet's query; the workflow closes a moment later
+        return doc.done && doc.status !== 'running' ? doc : undefined;
       },
       timeoutMs,
       `fleet ${fleet} done`
