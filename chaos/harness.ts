@@ -1,6 +1,6 @@
 /**
  * The chaos run: a fleet of enablements on simulated KDF nodes while the worker is SIGKILLed and restarted, the
- * Temporal dev server is stopped and restarted, simulators restart (losing their tasks) and inject latency, 5xx,
+ * Temporal dev server (or with `cluster`, the Temporal server and PostgreSQL) is stopped and restarted, simulators restart (losing their tasks) and inject latency, 5xx,
  * resets, malformed bodies, lost and late replies, cancels that lose the race to a completion, a restart right
  * after an Ok reply, and cancel outages timed around the deadlines of members whose activation hangs. Afterwards
  * it checks every enablement's outcome against the node's real state, lost and stuck workflows, duplicate
@@ -32,10 +32,11 @@ import {
 } from './outcomes.js';
 import { membersFor, nodeId, planNodes, scenarioFor, type TickerPlan } from './layout.js';
 import { NodeObserver } from './observer.js';
-import { freePort, PROJECT_ROOT, startDevServer, WorkerSupervisor, type DevServer } from './processes.js';
+import { PROJECT_ROOT, WorkerSupervisor } from './processes.js';
 import type { ChaosReport, Disruption } from './report.js';
 import { rng, type ChaosOptions } from './options.js';
 import { observeNodes, runSchedule, type ScheduleContext } from './schedule.js';
+import { startTemporalBackend, type TemporalBackend } from './temporal-backend.js';
 
 export { formatReport, passed, type ChaosReport, type Disruption, type DisruptionKind } from './report.js';
 export type { PairResult } from './checks.js';
@@ -76,7 +77,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   const nodes: ChaosNode[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let devServer: DevServer | undefined;
+  let temporal: TemporalBackend | undefined;
   let supervisor: WorkerSupervisor | undefined;
   let connection: Connection | undefined;
   const t0 = Date.now();
@@ -116,13 +117,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log(`chaos: ${restartNode.id} restarts after its first Ok status reply`);
     }
 
-    const port = await freePort();
-    const dbFile = path.join(dir, 'temporal.sqlite');
-    const serverLog = path.join(dir, 'temporal.log');
-    devServer = await startDevServer(port, dbFile, serverLog);
-    options.onPid?.(devServer.pid);
-    const address = devServer.address;
-    log(`chaos: dev server on ${address} (pid ${devServer.pid})`);
+    temporal = await startTemporalBackend(options.cluster ?? false, dir, (pid) => options.onPid?.(pid));
+    const address = temporal.address;
+    log(`chaos: ${temporal.describe()}`);
 
     const bundleFile = path.join(dir, 'workflow-bundle.js');
     const bundle = await bundleWorkflowCode({
@@ -183,13 +180,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log,
       fleetDone: false,
       killWorker: () => supervisor!.kill(),
-      restartDevServer: async () => {
-        await devServer?.stop();
-        await sleep(1_000 + random() * 2_000);
-        devServer = await startDevServer(port, dbFile, serverLog);
-        options.onPid?.(devServer.pid);
-        return address;
-      },
+      restartDevServer: () => temporal!.restart(1_000 + random() * 2_000),
     };
     const chaos = runSchedule(context);
 
@@ -330,7 +321,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const timer of timers) clearTimeout(timer);
     await supervisor?.stop();
     await connection?.close().catch(() => undefined);
-    await devServer?.stop().catch(() => undefined);
+    await temporal?.stop().catch(() => undefined);
     await Promise.all(nodes.map((node) => node.observer.simulator.stop()));
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,9 @@ export interface ChaosOptions {
   /** Simulated KDF nodes; default: one per 10 enablements. */
   nodes?: number;
   workerKills?: number;
+  /** Temporal on PostgreSQL (scripts/cluster.mjs) instead of the dev server. */
+  cluster?: boolean;
+  /** Restarts of the dev server; on a cluster, of the Temporal server and PostgreSQL by turns. */
   devServerRestarts?: number;
   simulatorRestarts?: number;
   faultBursts?: number;

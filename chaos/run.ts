@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'hang-members': { type: 'string' },
     'cancel-outages': { type: 'string' },
     'refused-members': { type: 'string' },
+    cluster: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     report: { type: 'string' },
     'no-malformed': { type: 'boolean', default: false },
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 
 if (values.help) {
   process.stdout.write(
-    'usage: tsx chaos/run.ts [--enablements N] [--seconds S] [--nodes K] [--seed X] [--worker-kills N]\n' +
+    'usage: tsx chaos/run.ts [--enablements N] [--seconds S] [--nodes K] [--seed X] [--worker-kills N] [--cluster]\n' +
       '                        [--dev-server-restarts N] [--simulator-restarts N] [--fault-bursts N]\n' +
       '                        [--hang-members N] [--cancel-outages N] [--refused-members N]\n' +
       '                        [--no-malformed] [--no-lost-responses] [--no-background-errors]\n' +
@@ -44,7 +45,9 @@ if (values.help) {
       'without segwit, which KDF refuses at init (--refused-members). Every node has latency, 5xx, resets,\n' +
       'truncated bodies, lost and late replies and cancels that lose to a completion at a low rate; one node\n' +
       'restarts right after its first Ok status reply. --keep keeps the worker and dev-server logs; --report\n' +
-      'writes the whole report as JSON (every pair; the histories of incorrect, residual and hanging members).\n'
+      'writes the whole report as JSON (every pair; the histories of incorrect, residual and hanging members).\n' +
+      '--cluster runs it on the Temporal server with PostgreSQL (npm run cluster) instead of the dev server; its\n' +
+      'restarts then alternate between the Temporal server and PostgreSQL (immediate shutdown).\n'
   );
   process.exit(0);
 }
@@ -68,6 +71,7 @@ const report: ChaosReport = await runChaos({
   ...optional('nodes', integer('nodes', values.nodes)),
   ...optional('seed', integer('seed', values.seed, 0)),
   workerKills: integer('worker-kills', values['worker-kills'], 0) ?? 4,
+  cluster: values.cluster,
   devServerRestarts: integer('dev-server-restarts', values['dev-server-restarts'], 0) ?? 2,
   simulatorRestarts: integer('simulator-restarts', values['simulator-restarts'], 0) ?? 3,
   faultBursts: integer('fault-bursts', values['fault-bursts'], 0) ?? 2,
