@@ -1,8 +1,9 @@
 /**
  * The chaos run: a fleet of enablements on simulated KDF nodes while the worker is SIGKILLed and restarted, the
- * Temporal dev server (or with `cluster`, the Temporal server and PostgreSQL) is stopped and restarted, simulators restart (losing their tasks) and inject latency, 5xx,
- * resets, malformed bodies, lost and late replies, cancels that lose the race to a completion, a restart right
- * after an Ok reply, and cancel outages timed around the deadlines of members whose activation hangs. Afterwards
+ * Temporal dev server (with `cluster`: the Temporal server and PostgreSQL) is stopped and restarted, simulators
+ * restart (losing their tasks) and inject latency, 5xx, resets, malformed bodies, lost and late replies, cancels
+ * that lose the race to a completion, a restart right after an Ok reply, and cancel outages timed around the
+ * deadlines of members whose activation hangs. Afterwards
  * it checks every enablement's outcome against the node's real state, lost and stuck workflows, duplicate
  * activations, the compensation workflows and the tasks left running, and measures the recovery after each
  * disruption. The members are laid out in chaos/layout.ts, the faults in chaos/faults.ts, what is known of each

@@ -289,8 +289,8 @@ async function startSimulatedNode(dataDir, logFile) {
 
 const USAGE = `Usage: npm run cluster -- [--workers N] [--no-ui]
 
-Starts PostgreSQL ${STACK.postgresMajor}, the Temporal server v${STACK.temporalServer} on it (SQL visibility), the UI server
-v${STACK.temporalUi}, N workers (default 2) and, unless KDF_NODES_FILE is set, a simulated KDF node "local".
+Starts PostgreSQL ${STACK.postgresMajor}, the Temporal server v${STACK.temporalServer} on it (SQL visibility), the UI
+server v${STACK.temporalUi}, N workers (default 2) and, unless KDF_NODES_FILE is set, a simulated KDF node "local".
 Everything listens on 127.0.0.1; data and logs under .data/cluster/ (KDF_CLUSTER_DATA_DIR). Ctrl-C stops it all.
 With KDF_CODEC_KEYS_FILE set, the workers encrypt payloads and a codec server lets the UI decrypt them.
 `;

@@ -23,8 +23,8 @@ const SHUTDOWN_SIGNALS = { smart: 'SIGTERM', fast: 'SIGINT', immediate: 'SIGQUIT
  * @property {string} password
  * @property {() => number} pid the postmaster's current PID
  * @property {(mode?: ShutdownMode) => Promise<void>} stop
- * @property {(mode: ShutdownMode, downMs?: number) => Promise<void>} restart stops with `mode`, starts again on the same
- *   port after `downMs`
+ * @property {(mode: ShutdownMode, downMs?: number) => Promise<void>} restart stops with `mode`, starts again on
+ *   the same port after `downMs`
  */
 
 /**

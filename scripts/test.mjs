@@ -40,7 +40,10 @@ for (const part of parts) {
   process.stdout.write(`[test] ${part.name}: ${counts.passed} passed, ${counts.failed} failed in ${seconds} s\n`);
 }
 
-/** One jest run; whatever happens to it, nothing it started may outlive it. @param {string[]} config @param {string} file */
+/**
+ * One jest run; whatever happens to it, nothing it started may outlive it.
+ * @param {string[]} config @param {string} file
+ */
 function runJest(config, file) {
   rmSync(file, { force: true });
   const jest = spawnSync(

@@ -1,7 +1,8 @@
 // Faults only a cluster has, each in the middle of a fleet run by two worker replicas: the Temporal server restarted
 // (SIGTERM) and killed (SIGKILL), PostgreSQL restarted after a fast and after an immediate (crash-like) shutdown.
-// This file runs its own cluster, so the restarts touch no other suite. Every fault must end with 0 lost (every member enabled), 0 stuck (the fleet
-// finishes, nothing left running) and 0 duplicate activations (one Ok task per ticker per simulated KDF node).
+// This file runs its own cluster, so the restarts touch no other suite. Every fault must end with 0 lost (every
+// member enabled), 0 stuck (the fleet finishes, nothing left running) and 0 duplicate activations (one Ok task per
+// ticker per simulated KDF node).
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -59,7 +59,7 @@ test('enable, deadline and cancel through two replicas', async () => {
   expect(sim?.stats().okTasksByTicker).toEqual({ [TICKERS[0] as string]: 1 });
 }, 180_000);
 
-test('a replica SIGKILLed mid-fleet, the other finishes the fleet: 0 lost, 0 stuck, 0 duplicate activations', async () => {
+test('a replica SIGKILLed mid-fleet, the other finishes it: 0 lost, 0 stuck, 0 duplicate activations', async () => {
   // 3 nodes × 2 tickers, 8 phases of 1.5 s: every member is mid-activation when the replica dies
   const rig = await startRig(3, 1_500);
   const fleet = await rig.startFleet();

@@ -104,7 +104,7 @@ export class FleetRig {
     return fleet;
   }
 
-  /** `fleet-status --json` until the fleet workflow has closed; a failed read (a server or database down) is tried again. */
+  /** `fleet-status --json` until the fleet workflow has closed; a failed read (server or database down) is retried. */
   async fleetDone(fleet: string, timeoutMs: number): Promise<FleetDoc> {
     return eventually(
       async () => {
