@@ -1,6 +1,7 @@
 /**
  * The benchmark without its command line: a Temporal server (its own dev server on a SQLite file with a write-ahead
- * log, or the one given), the prebuilt workflow bundle, then every run the options ask for, and the floor.
+ * log, with `--cluster` its own `npm run cluster` stack, or the one given), the prebuilt workflow bundle, then every
+ * run the options ask for, and the floor.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectClient } from '../client/index.js';
 import type { OnSpawn } from './child-process.js';
-import { startDevServer } from './dev-server.js';
+import { startClusterServer, startDevServer } from './dev-server.js';
 import { measureFloor, type FloorResult } from './floor.js';
 import { measureRun, type RunResult } from './measure.js';
 import type { BenchOptions } from './options.js';
@@ -53,9 +54,11 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
   const workDir = mkdtempSync(path.join(tmpdir(), 'kdf-bench-'));
   const loadBefore = loadavg().map((value) => round(value, 2));
   const server =
-    options.temporalAddress === undefined
-      ? await startDevServer(path.join(workDir, 'temporal.db'), path.join(workDir, 'temporal.log'))
-      : undefined;
+    options.temporalAddress !== undefined
+      ? undefined
+      : options.cluster
+        ? await startClusterServer(path.join(workDir, 'cluster'))
+        : await startDevServer(path.join(workDir, 'temporal.db'), path.join(workDir, 'temporal.log'));
   if (server) onSpawn?.(server.pid);
   const temporalAddress = server?.address ?? (options.temporalAddress as string);
   const client = await connectClient({ address: temporalAddress, namespace: 'default' });
@@ -104,9 +107,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       environment: {
         cpus: availableParallelism(),
         loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
-        temporal: server
-          ? `own dev server (SQLite ${path.join(workDir, 'temporal.db')}, ${server.pragmas.join(', ')})`
-          : temporalAddress,
+        temporal: server?.description ?? temporalAddress,
         workerTuning: { ...BENCH_WORKER_TUNING },
         workDir,
       },

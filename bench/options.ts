@@ -23,6 +23,8 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
                          \`eventStream: true\` in the worker's nodes file; its own column, targets and pushRatio
   --floor                also time N trivial workflows (one no-op activity each) on the same Temporal server: the
                          least makespan any workflow-per-enablement design reaches there (floor.ratio)
+  --cluster              start the stack of \`npm run cluster\` (the Temporal server on PostgreSQL) instead of a dev
+                         server; the server CPU figures are then the Temporal server's
   --temporal-address A   use this Temporal server (or TEMPORAL_ADDRESS) instead of starting a dev server
   --help                 this text
 `;
@@ -38,6 +40,8 @@ export interface BenchOptions {
   push: boolean;
   /** N trivial workflows on the same server: what Temporal itself allows. */
   floor: boolean;
+  /** Its own `npm run cluster` stack instead of a dev server. */
+  cluster: boolean;
   temporalAddress: string | undefined;
 }
 
@@ -62,6 +66,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         chart: { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
         floor: { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
         'temporal-address': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -81,8 +86,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     chart: values.chart,
     push: values.push,
     floor: values.floor,
-    temporalAddress: values['temporal-address'] ?? (env.TEMPORAL_ADDRESS?.trim() || undefined),
+    cluster: values.cluster,
+    temporalAddress: values.cluster
+      ? undefined
+      : (values['temporal-address'] ?? (env.TEMPORAL_ADDRESS?.trim() || undefined)),
   };
+  if (values.cluster && values['temporal-address'] !== undefined) {
+    throw new UsageError('--cluster: starts its own server, so it does not go with --temporal-address');
+  }
   if (options.nodes > options.enablements) throw new UsageError('--nodes: must not exceed --enablements');
   return options;
 }

@@ -43,7 +43,7 @@ export function formatReport(report: BenchReport): string {
       row('fleet events / enablement', '-', (b) => b.fleetEventsPerEnablement),
       row('peak RSS, MB (script | worker)', a.scriptPeakRssMb, (b) => b.workerPeakRssMb),
       row('CPU, s (script | worker)', a.scriptCpuSeconds, (b) => b.workerCpuSeconds),
-      row('CPU, s (dev server)', '-', (b) => b.devServerCpuSeconds ?? 'not ours'),
+      row('CPU, s (Temporal server)', '-', (b) => b.devServerCpuSeconds ?? 'not ours'),
       row('CPU, s (simulators, this process)', '-', (b) => b.simulatorsCpuSeconds),
       row('enabled / failed', `${a.enabled} / ${a.failed}`, (b) => `${b.enabled} / ${b.failed}`),
     ]),
@@ -56,7 +56,7 @@ export function formatReport(report: BenchReport): string {
     lines.push(
       '',
       `floor: ${floor.workflows} trivial workflows (one no-op activity each) in ${seconds(floor.makespanMs)} s, ` +
-        `${floor.throughputPerSecond}/s; CPU, s: dev server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
+        `${floor.throughputPerSecond}/s; CPU, s: Temporal server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
         `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
       `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`
     );
