@@ -209,23 +209,23 @@ test('list and status in human form', async () => {
 }, 60_000);
 
 test('exit codes for bad input, an unknown enablement and an unreachable server', async () => {
-  const bad = await cli(['enable', '--node', NODE, '--ticker', 'tBTC-lightning', '--color', 'purple'], env);
+  // independent CLI processes, run side by side
+  const [bad, badFlag, missing, unpolled, unreachable] = await Promise.all([
+    cli(['enable', '--node', NODE, '--ticker', 'tBTC-lightning', '--color', 'purple'], env),
+    cli(['enable', '--node', NODE, '--ticker', 'x', '--timeout', 'soon'], env),
+    cli(['status', '--node', NODE, '--ticker', 'tBTC-lightning-never', '--json'], env),
+    cli(['enable', '--node', NODE, '--ticker', 'tBTC-lightning', '--task-queue', uniqueId('nobody')], env),
+    cli(['list', '--connect-timeout', '1s'], { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' }),
+  ]);
   expect(bad.code).toBe(64);
   expect(bad.stderr).toContain('--color: must be six hex digits');
-  const badFlag = await cli(['enable', '--node', NODE, '--ticker', 'x', '--timeout', 'soon'], env);
   expect(badFlag.code).toBe(64);
   expect(badFlag.stderr).toContain("'--timeout <duration>'");
-  const missing = await cli(['status', '--node', NODE, '--ticker', 'tBTC-lightning-never', '--json'], env);
   expect(missing.code).toBe(66);
   expect(json<{ error: { kind: string } }>(missing).error.kind).toBe('not_found');
-  const unpolled = await cli(
-    ['enable', '--node', NODE, '--ticker', 'tBTC-lightning', '--task-queue', uniqueId('nobody')],
-    env
-  );
   expect(unpolled.code).toBe(0);
   expect(unpolled.stderr).toContain('warning: no worker is polling task queue nobody-');
   await cli(['cancel', '--node', NODE, '--ticker', 'tBTC-lightning', '--reason', 'cleanup', '--no-wait'], env);
-  const unreachable = await cli(['list', '--connect-timeout', '1s'], { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(unreachable.code).toBe(69);
   expect(unreachable.stderr).toContain('cannot reach Temporal at 127.0.0.1:1');
 }, 60_000);
