@@ -20,8 +20,12 @@ import { fleetExitCode, FleetNotFoundError, requireFleetId } from './fleet-end.j
 const ACTIONS = ['show', 'pause', 'resume', 'delete'] as const;
 type Action = (typeof ACTIONS)[number];
 
-export const FLEET_SCHEDULE_HELP = `Exit codes (fleet-schedule): 0 done, 64 bad usage, 66 the fleet has no schedule,
-69 Temporal server unreachable. fleet-status of a scheduled fleet exits with the code of its latest finished run.`;
+export const FLEET_SCHEDULE_HELP = `Exit codes (fleet-schedule):
+  0   done
+  64  bad usage (ACTION, FLEET_ID)
+  66  the fleet has no schedule
+  69  Temporal server unreachable
+fleet-status of a scheduled fleet exits with the code of its latest finished run.`;
 
 export function fleetScheduleCommand(program: Command, run: RunWithContext): Command {
   return program
