@@ -2,13 +2,14 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackPid } from '../helpers/processes.js';
+import { writeNodesFile } from '../helpers/worker-process.js';
 import { workflowBundlePath } from '../helpers/workflow-bundle.mjs';
+
+export { freePort } from '../helpers/ports.js';
+export { eventually } from '../helpers/wait.js';
+export { writeNodesFile };
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const USERPASS = `e2e-Userpass-${randomUUID()}`;
@@ -25,19 +26,6 @@ export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export const uniqueId = (label: string): string => `${label}-${randomUUID().slice(0, 8)}`;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))
-      );
-    });
-  });
-}
 
 /** A spawned process with its output captured. */
 export class Proc {
@@ -106,14 +94,6 @@ export async function startSimulatorProcess(options: { phaseMs?: number; scenari
   return { proc, url: match[1] as string };
 }
 
-/** A KDF_NODES_FILE mapping node ids to URLs, every userpass from KDF_E2E_USERPASS. */
-export function writeNodesFile(nodes: Record<string, string>): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-e2e-')), 'nodes.json');
-  const entries = Object.entries(nodes).map(([id, url]) => [id, { url, userpassEnv: 'KDF_E2E_USERPASS' }]);
-  writeFileSync(file, JSON.stringify({ nodes: Object.fromEntries(entries) }, null, 2));
-  return file;
-}
-
 /**
  * `tsx worker/main.ts` loading the run's prebuilt workflow bundle (`KDF_WORKFLOW_BUNDLE: undefined` in `env` makes
  * it bundle at start); resolves once it logs "worker running" (unless `waitReady` is false).
@@ -123,7 +103,7 @@ export async function startWorkerProcess(env: Record<string, string | undefined>
   const proc = spawnNode(
     'worker',
     ['--import', 'tsx', 'worker/main.ts'],
-    childEnv({ KDF_E2E_USERPASS: USERPASS, KDF_LOG_LEVEL: 'info', KDF_WORKFLOW_BUNDLE: bundle, ...env })
+    childEnv({ KDF_TEST_USERPASS: USERPASS, KDF_LOG_LEVEL: 'info', KDF_WORKFLOW_BUNDLE: bundle, ...env })
   );
   if (waitReady) await proc.waitFor(/"msg":"worker running"/, 90_000);
   return proc;
@@ -158,21 +138,6 @@ export function json<T = unknown>(run: CliRun): T {
     return JSON.parse(run.stdout) as T;
   } catch {
     throw new Error(`not one JSON document (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  }
-}
-
-/** Polls `probe` until it returns a value other than undefined. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-  what = 'condition'
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

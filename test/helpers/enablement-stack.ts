@@ -103,20 +103,6 @@ export class EnablementStack {
   }
 }
 
-/** Polls `predicate` every 50 ms until it holds; fails the test after `timeoutMs`. */
-export async function eventually<T>(
-  read: () => Promise<T> | T,
-  predicate: (value: T) => boolean,
-  timeoutMs = 20_000
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (predicate(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually } from './wait.js';
 
 export const defaultActivation = { name: 'kdf-lightning-test' };

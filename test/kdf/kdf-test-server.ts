@@ -82,12 +82,3 @@ export function errorEnvelope(errorType: string, error: string, errorData?: unkn
     id,
   };
 }
-
-/** The port of a server that was started and closed again, so nothing listens on it. */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

@@ -10,7 +10,8 @@ import {
   toApplicationFailure,
 } from '../../activities/kdf/index.js';
 import type { KdfClient } from '../../activities/kdf/index.js';
-import { errorEnvelope, reply, startTestServer, unusedPort } from './kdf-test-server.js';
+import { freePort } from '../helpers/ports.js';
+import { errorEnvelope, reply, startTestServer } from './kdf-test-server.js';
 import type { Handler, TestServer } from './kdf-test-server.js';
 
 const userpass = 'S3cr3t-userpass-XYZ';
@@ -58,7 +59,7 @@ const scenarios: Scenario[] = [
   {
     name: 'connection refused',
     errorClass: KdfTransportError,
-    client: async () => clientAt(`http://kdf:${urlPassword}@127.0.0.1:${await unusedPort()}/`),
+    client: async () => clientAt(`http://kdf:${urlPassword}@127.0.0.1:${await freePort()}/`),
     run: (client) => client.initLightning({ ticker: 'LN', activation_params: { name: 'n' } }),
   },
   {

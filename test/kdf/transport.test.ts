@@ -10,7 +10,8 @@ import {
 } from '../../activities/kdf/index.js';
 import type { KdfCallEvent, KdfClient } from '../../activities/kdf/index.js';
 import type { KdfNodeConfig } from '../../activities/nodes.js';
-import { errorEnvelope, reply, startTestServer, unusedPort } from './kdf-test-server.js';
+import { freePort } from '../helpers/ports.js';
+import { errorEnvelope, reply, startTestServer } from './kdf-test-server.js';
 import type { TestServer } from './kdf-test-server.js';
 
 const userpass = 'test-userpass';
@@ -236,7 +237,7 @@ describe('error bodies KDF would not send', () => {
 
 describe('transport failures', () => {
   test('connection refused', async () => {
-    const url = `http://127.0.0.1:${await unusedPort()}/`;
+    const url = `http://127.0.0.1:${await freePort()}/`;
     const error = await rejectionOf(clientFor({ url }).version(), KdfTransportError);
     expect(error).toMatchObject({
       name: 'KdfTransportError',
@@ -248,7 +249,7 @@ describe('transport failures', () => {
   });
 
   test('credentials in the node URL are stripped from messages', async () => {
-    const url = `http://kdf:url-password@127.0.0.1:${await unusedPort()}/`;
+    const url = `http://kdf:url-password@127.0.0.1:${await freePort()}/`;
     const error = await rejectionOf(clientFor({ url }).version(), KdfTransportError);
     expect(error.message).toContain('(POST http://127.0.0.1:');
     expect(error.message).not.toContain('url-password');
@@ -439,7 +440,7 @@ describe('onCall', () => {
     await rejectionOf(client.version(), KdfProtocolError);
     await rejectionOf(client.initLightning({ ticker: '', activation_params: { name: 'n' } }), KdfInvalidParamsError);
     await rejectionOf(client.version({ signal: AbortSignal.abort(new Error('stop')) }), Error);
-    const unreachable = clientFor({ url: `http://127.0.0.1:${await unusedPort()}/` }, (event) => events.push(event));
+    const unreachable = clientFor({ url: `http://127.0.0.1:${await freePort()}/` }, (event) => events.push(event));
     await rejectionOf(unreachable.version(), KdfTransportError);
 
     expect(events.map(({ method, outcome }) => [method, outcome])).toEqual([

@@ -164,7 +164,7 @@ describe('a running worker exports every metric the alerts and the dashboard nam
     node = uniqueId('ops');
     const down = uniqueId('ops-down');
     const nodesFile = path.join(scratch, 'nodes.json');
-    const userpassEnv = 'KDF_E2E_USERPASS';
+    const userpassEnv = 'KDF_TEST_USERPASS';
     const unreachable = `http://127.0.0.1:${await freePort()}/`;
     writeFileSync(
       nodesFile,

@@ -4,7 +4,6 @@
 // /metrics text and every CLI output are scanned for the userpass (plain, base64 and JSON-escaped forms).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -12,6 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { cancelSignal, enablementWorkflowId } from '../../workflows/api.js';
 import { cliRun, type CliRun } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 import { historyText, secretFindings, secretNeedles } from '../helpers/secret-scan.js';
 import { eventually } from '../helpers/enablement-stack.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -31,14 +31,6 @@ let metricsAddress: string;
 let dir: string;
 /** Every text the scan covers, by source. */
 const scanned: { source: string; text: string }[] = [];
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function cli(argv: string[]): Promise<CliRun> {
   const env = { TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS, KDF_TASK_QUEUE: taskQueue };

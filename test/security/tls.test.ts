@@ -184,7 +184,7 @@ describe('connection options from the environment', () => {
       loadWorkerConfig({
         ...mtlsEnv('h:1', { TEMPORAL_TLS_CLIENT_KEY_PATH: file('missing.key') }),
         KDF_NODES_FILE: writeNodesFile({ alpha: 'http://127.0.0.1:1/' }),
-        KDF_E2E_USERPASS: 'x',
+        KDF_TEST_USERPASS: 'x',
       })
     ).toThrow(expect.objectContaining({ field: 'TEMPORAL_TLS_CLIENT_KEY_PATH' }));
   });
