@@ -1,3 +1,6 @@
+// The fleet workflow (design.md G6). Over 400 lines because its run loop is one closure over the run's state (node
+// queues, running members, counts, carried cancel) and reads best whole; what does not need that state lives in
+// fleet-members.ts (pairs, member input), fleet-outcomes.ts (counting) and fleet-dry-run.ts.
 import {
   CancellationScope,
   CancelledFailure,
