@@ -9,6 +9,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -60,6 +61,10 @@ const DEFAULT_STARTS_PER_RUN = 1_000;
  * of one task and the start work queued in the server.
  */
 const MAX_PENDING_STARTS = 50;
+/** Patch: the run's budget counts its starts, not the members it follows. */
+const BUDGET_COUNTS_STARTS_ONLY = 'fleet-budget-counts-starts-only';
+/** Patch: a wait for the start rate ends when the fleet is cancelled. */
+const RATE_WAIT_WAKES_ON_CANCEL = 'fleet-rate-wait-wakes-on-cancel';
 /** Node preflights in flight at once. */
 const MAX_PENDING_PREFLIGHTS = 10;
 
@@ -83,6 +88,8 @@ interface Running {
   starting: boolean;
   /** The fleet's cancel has been passed on to it. */
   cancelRequested: boolean;
+  /** The server accepted that cancel (a Temporal cancel of the fleet in between can void it: then it is sent again). */
+  cancelDelivered?: boolean;
   /**
    * The fleet was cancelled (Temporal) while its start was in flight. The scope's cancel of such a child can reach the
    * server before the child exists and fail, so it is cancelled again by id once its start is answered.
@@ -135,6 +142,7 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
   const running = new Map<string, Running>();
   const runningPerNode = new Map<string, number>();
   let startedThisRun = 0;
+  let followedThisRun = 0;
   let done = false;
 
   const progress = (): FleetProgress => ({
@@ -188,8 +196,10 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     const entry: Running = { member, attached, starting, cancelRequested: false, cancelWhenAnswered: false };
     running.set(enablementWorkflowId(member.node, member.ticker), entry);
     runningPerNode.set(member.node, (runningPerNode.get(member.node) ?? 0) + 1);
-    startedThisRun += 1;
-    if (starting) pendingStarts += 1;
+    if (starting) {
+      startedThisRun += 1;
+      pendingStarts += 1;
+    } else followedThisRun += 1;
     return entry;
   };
 
@@ -285,7 +295,11 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     return undefined;
   };
 
-  const budgetSpent = () => startedThisRun >= startsPerRun || workflowInfo().continueAsNewSuggested;
+  // Members this run only follows (carried ones) do not spend the budget: with as many carried as the budget, a run
+  // would start one pair and continue again. Runs recorded before counted them (replayed fleet histories).
+  const budgetSpent = () =>
+    startedThisRun + (patched(BUDGET_COUNTS_STARTS_ONLY) ? 0 : followedThisRun) >= startsPerRun ||
+    workflowInfo().continueAsNewSuggested;
 
   /**
    * Starts as many members as the bounds allow in each workflow task, then waits for a start, a preflight or a
@@ -330,8 +344,12 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
       const seen = changes;
       const cancelSeen = carried.cancel !== undefined;
       if (cancelSeen) await cancelRunning(running, carried, notYetCancelled);
-      if (rateLimitedFor > 0) await sleep(rateLimitedFor);
-      else await condition(() => changes !== seen || (!cancelSeen && carried.cancel !== undefined));
+      if (rateLimitedFor > 0) {
+        // a cancel is passed on at once, not after the rate's window (runs recorded before slept it out)
+        if (patched(RATE_WAIT_WAKES_ON_CANCEL)) {
+          await condition(() => !cancelSeen && carried.cancel !== undefined, rateLimitedFor);
+        } else await sleep(rateLimitedFor);
+      } else await condition(() => changes !== seen || (!cancelSeen && carried.cancel !== undefined));
     }
   };
 
@@ -349,7 +367,11 @@ export async function enableFleet(input: FleetInput): Promise<FleetProgress> {
     // start is still in flight by id once it is answered.
     for (const entry of running.values()) if (entry.starting) entry.cancelWhenAnswered = true;
     await CancellationScope.nonCancellable(async () => {
-      await cancelRunning(running, carried, (entry) => entry.attached && notYetCancelled(entry));
+      await cancelRunning(
+        running,
+        carried,
+        (entry) => entry.attached && (notYetCancelled(entry) || entry.cancelDelivered !== true)
+      );
       await condition(() => running.size === 0);
       await Promise.all(lateCancels);
     });
@@ -425,7 +447,10 @@ async function cancelRunning(running: Map<string, Running>, carried: FleetCarrie
         const handle = getExternalWorkflowHandle(workflowId);
         // the signal records why; the cancellation stops the member
         await handle.signal(cancelSignal, reason, by).catch(() => undefined);
-        await handle.cancel().catch(() => undefined);
+        await handle.cancel().then(
+          () => (entry.cancelDelivered = true),
+          () => undefined
+        );
       })
   );
 }

@@ -10,7 +10,14 @@ const NODES_AT_ONCE = 20;
 const { preflightNode } = proxyActivities<PreflightActivities>({
   scheduleToCloseTimeout: '1 minute',
   heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 1 },
+  // a Temporal error in the activity (a describe) is retried (G7); a node that does not answer is a result
+  retry: { maximumAttempts: 3 },
+});
+
+/** A preflight that failed after its attempts: that node's pairs are reported, the others still are. */
+const unread = (error: unknown): NodePreflight => ({
+  reachable: false,
+  error: { type: 'PreflightFailed', message: error instanceof Error ? error.message : String(error) },
 });
 
 const NODE_ERRORS: Record<string, PlanFinding> = {
@@ -36,7 +43,7 @@ export async function fleetDryRun(input: FleetInput): Promise<FleetPlan> {
             tickers: pairs.tickers.map(({ ticker }) => ticker),
             platformCoins: platformCoinsOf(input, pairs),
             history: true,
-          })
+          }).catch(unread)
         )
       ))
     );

@@ -208,6 +208,43 @@ test('a run continues as new with what is left, handing its running members to t
   }
 }, 120_000);
 
+test('members a run only follows do not spend its budget: the next run starts a full budget of new pairs', async () => {
+  const nodes = await Promise.all(Array.from({ length: 3 }, () => stack.addNode({ scenario })));
+  const input: FleetInput = {
+    fleetId: `budget-${randomUUID().slice(0, 8)}`,
+    defaults: {
+      tickers: [{ ticker: 'ln-slow', activationParams: { listening_port: 10_003 } }, ...TICKERS],
+      activationParams: {},
+      poll,
+    },
+    nodes: nodes.map(({ id }) => ({ node: id })),
+    concurrency: 9,
+    perNodeConcurrency: 3,
+    startsPerRun: 3,
+  };
+  const handle = await stack.client.workflow.start(enableFleet, {
+    args: [input],
+    taskQueue: stack.taskQueue,
+    workflowId: fleetWorkflowId(input.fleetId),
+  });
+  expect(await handle.result()).toMatchObject({ total: 9, running: 0, counts: { enabled: 9 } });
+  const runs = await runsOf(handle.workflowId, handle.firstExecutionRunId);
+  fleetRuns.push(...runs);
+  const starts = runs.map(
+    (run) =>
+      (run.history.events ?? []).filter((event) => event.startChildWorkflowExecutionInitiatedEventAttributes).length
+  );
+  const carried = runs.map((run) => {
+    const continued = run.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+    if (!continued) return 0;
+    return (JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()) as FleetInput).carried!.running
+      .length;
+  });
+  // the first run hands on its slow member; the second still starts three new pairs (it started one before)
+  expect(carried[0]).toBeGreaterThan(0);
+  expect(starts.slice(0, 3)).toEqual([3, 3, 3]);
+}, 120_000);
+
 test('every fleet run of this file replays against the current workflow code', async () => {
   expect(fleetRuns.length).toBeGreaterThanOrEqual(8);
   expect(await replayFailures(fleetRuns)).toEqual([]);
