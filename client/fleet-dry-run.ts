@@ -11,12 +11,19 @@ import {
 import { taskQueueFromEnv } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import { assertFleetInputSize } from './fleet.js';
+import { InputError } from './schema.js';
 
 /** Workflow type name of `fleetDryRun` in workflows/index.ts. */
 export const FLEET_DRY_RUN_WORKFLOW_TYPE = 'fleetDryRun';
 
 /** A dry run's own deadline: one bounded look per node (a minute at most each, 20 nodes at once). */
 const DRY_RUN_TIMEOUT = '15 minutes';
+/**
+ * One dry run is one workflow with no continue-as-new, returning a row per pair: these bounds keep its history far
+ * below Temporal's event limit and its result below the 2 MB payload limit (a down node's detail on every row).
+ */
+export const MAX_DRY_RUN_PAIRS = 5_000;
+export const MAX_DRY_RUN_NODES = 2_000;
 
 /**
  * Asks every node of the fleet, without starting anything: reachable, userpass accepted, platform coin enabled,
@@ -28,6 +35,14 @@ export async function dryRunFleet(
   options: { taskQueue?: string } = {}
 ): Promise<FleetPlan> {
   assertFleetInputSize(input);
+  const pairs = input.nodes.reduce((sum, node) => sum + (node.tickers ?? input.defaults.tickers ?? []).length, 0);
+  if (pairs > MAX_DRY_RUN_PAIRS || input.nodes.length > MAX_DRY_RUN_NODES) {
+    throw new InputError(
+      `--dry-run: at most ${MAX_DRY_RUN_PAIRS} pairs on ${MAX_DRY_RUN_NODES} nodes per dry run ` +
+        `(this manifest: ${pairs} pairs on ${input.nodes.length} nodes); dry-run part of it at a time`,
+      '--dry-run'
+    );
+  }
   return client.workflow.execute<(input: FleetInput) => Promise<FleetPlan>>(FLEET_DRY_RUN_WORKFLOW_TYPE, {
     args: [input],
     workflowId: fleetDryRunWorkflowId(input.fleetId, randomUUID()),

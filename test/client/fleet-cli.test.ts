@@ -9,6 +9,7 @@ import { CancelledFailure, RetryState } from '@temporalio/common';
 import { fleetExitCode } from '../../client/commands/fleet-end.js';
 import type { CliIo } from '../../client/cli-program.js';
 import { ExitCode } from '../../client/exit-codes.js';
+import { dryRunFleet, MAX_DRY_RUN_NODES, MAX_DRY_RUN_PAIRS } from '../../client/fleet-dry-run.js';
 import { fleetFailuresReport, fleetLineView, fleetSummary } from '../../client/output.js';
 import { emptyFleetCounts, REPORT_MEMO_KEY } from '../../workflows/api.js';
 import type { FleetInput, FleetProgress } from '../../workflows/api.js';
@@ -385,4 +386,27 @@ describe('against a fake Temporal client', () => {
     expect(noWait.code).toBe(0);
     expect(noWait.stdout).toContain('cancellation requested for fleet live');
   });
+});
+
+test('a dry run larger than one workflow can answer is refused before anything starts, naming the limit', async () => {
+  const untouched = new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error('the client was used');
+      },
+    }
+  ) as Client;
+  const tickers = (count: number) => Array.from({ length: count }, (_, i) => ({ ticker: `ln-${i}` }));
+  const fleet = (nodes: number, perNode: number): FleetInput => ({
+    fleetId: 'big',
+    defaults: { tickers: tickers(perNode), activationParams: {} },
+    nodes: Array.from({ length: nodes }, (_, i) => ({ node: `n${i}` })),
+  });
+  await expect(dryRunFleet(untouched, fleet(100, MAX_DRY_RUN_PAIRS / 100 + 1))).rejects.toMatchObject({
+    name: 'InputError',
+    field: '--dry-run',
+    message: expect.stringContaining(`this manifest: ${MAX_DRY_RUN_PAIRS + 100} pairs on 100 nodes`),
+  });
+  await expect(dryRunFleet(untouched, fleet(MAX_DRY_RUN_NODES + 1, 1))).rejects.toMatchObject({ field: '--dry-run' });
 });
