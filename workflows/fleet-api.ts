@@ -156,6 +156,8 @@ export interface FleetProgress {
 }
 
 export const FLEET_FAILURES_KEPT = 500;
+/** A kept failure's message is cut here: 500 of them travel in every continue-as-new input and the memo. */
+export const FLEET_FAILURE_MESSAGE_MAX = 500;
 
 export const fleetCancelSignal = defineSignal<[reason: string, requestedBy: string]>('cancelFleet');
 export const fleetProgressQuery = defineQuery<FleetProgress>('progress');

@@ -1,6 +1,13 @@
 // How a fleet counts its members' outcomes.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, isCancellation } from '@temporalio/workflow';
-import { FailureType, FLEET_FAILURES_KEPT, Outcome, type EnablementReport, type FleetCarried } from './api.js';
+import {
+  FailureType,
+  FLEET_FAILURE_MESSAGE_MAX,
+  FLEET_FAILURES_KEPT,
+  Outcome,
+  type EnablementReport,
+  type FleetCarried,
+} from './api.js';
 
 /** A pair found enabled by its node's preflight: no member started. */
 export function recordAlreadyEnabled(carried: FleetCarried): void {
@@ -25,7 +32,8 @@ export function recordOutcome(
   }
   const { outcome, type, message } = classifyFailure(failure);
   counts[outcome] += 1;
-  carried.failures.push({ node: member.node, ticker: member.ticker, outcome, type, message });
+  const kept = message.length > FLEET_FAILURE_MESSAGE_MAX ? `${message.slice(0, FLEET_FAILURE_MESSAGE_MAX)}…` : message;
+  carried.failures.push({ node: member.node, ticker: member.ticker, outcome, type, message: kept });
   if (carried.failures.length > FLEET_FAILURES_KEPT) carried.failures.shift();
 }
 
