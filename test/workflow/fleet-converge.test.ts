@@ -159,19 +159,21 @@ test('a failed pair is retried and a running enablement is joined, not started t
   expect(simulator.stats().initCallsByTicker['ln-missing'] ?? 0).toBe(failedInits + 1);
 }, 120_000);
 
-test('a run continues as new with what is left, handing its running members to the next run', async () => {
+/**
+ * A fleet of 3 nodes × (ln-slow, ln-a, ln-b) with a budget of 3 starts per run: the slow ticker first, so that it
+ * is still running when the first run's budget is spent. Resolves with its nodes, summary and runs.
+ */
+async function runSlowFirstFleet(label: string, bounds: { concurrency: number; perNodeConcurrency: number }) {
   const nodes = await Promise.all(Array.from({ length: 3 }, () => stack.addNode({ scenario })));
   const input: FleetInput = {
-    fleetId: `carry-${randomUUID().slice(0, 8)}`,
+    fleetId: `${label}-${randomUUID().slice(0, 8)}`,
     defaults: {
-      // the slow one first: it is still running when the first run's budget is spent
       tickers: [{ ticker: 'ln-slow', activationParams: { listening_port: 10_003 } }, ...TICKERS],
       activationParams: {},
       poll,
     },
     nodes: nodes.map(({ id }) => ({ node: id })),
-    concurrency: 4,
-    perNodeConcurrency: 2,
+    ...bounds,
     startsPerRun: 3,
   };
   const handle = await stack.client.workflow.start(enableFleet, {
@@ -180,9 +182,21 @@ test('a run continues as new with what is left, handing its running members to t
     workflowId: fleetWorkflowId(input.fleetId),
   });
   const summary = await handle.result();
-  expect(summary).toMatchObject({ total: 9, started: 9, running: 0, counts: { enabled: 9, enabledNow: 9 } });
   const runs = await runsOf(handle.workflowId, handle.firstExecutionRunId);
   fleetRuns.push(...runs);
+  return { nodes, summary, runs };
+}
+
+/** The input a run continued as new with, or undefined for the last run. */
+function continuedInput(run: NamedHistory): FleetInput | undefined {
+  const continued = run.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+  if (!continued) return undefined;
+  return JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()) as FleetInput;
+}
+
+test('a run continues as new with what is left, handing its running members to the next run', async () => {
+  const { nodes, summary, runs } = await runSlowFirstFleet('carry', { concurrency: 4, perNodeConcurrency: 2 });
+  expect(summary).toMatchObject({ total: 9, started: 9, running: 0, counts: { enabled: 9, enabledNow: 9 } });
   expect(summary.runs).toBe(runs.length);
   expect(runs.length).toBeGreaterThanOrEqual(3);
 
@@ -194,10 +208,9 @@ test('a run continues as new with what is left, handing its running members to t
   expect(count(firstRun, 'childWorkflowExecutionStartedEventAttributes')).toBeGreaterThan(
     count(firstRun, 'childWorkflowExecutionCompletedEventAttributes')
   );
-  const continued = eventsOf(firstRun).at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
-  const next = JSON.parse(Buffer.from(continued!.input!.payloads![0]!.data!).toString()) as FleetInput;
-  expect(next.carried?.running.length).toBeGreaterThan(0);
-  expect(next.carried?.reached).toBe(3);
+  const next = continuedInput(firstRun);
+  expect(next?.carried?.running.length).toBeGreaterThan(0);
+  expect(next?.carried?.reached).toBe(3);
   const followed = eventsOf(secondRun).filter(
     (event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitEnablement'
   );
@@ -209,39 +222,14 @@ test('a run continues as new with what is left, handing its running members to t
 }, 120_000);
 
 test('members a run only follows do not spend its budget: the next run starts a full budget of new pairs', async () => {
-  const nodes = await Promise.all(Array.from({ length: 3 }, () => stack.addNode({ scenario })));
-  const input: FleetInput = {
-    fleetId: `budget-${randomUUID().slice(0, 8)}`,
-    defaults: {
-      tickers: [{ ticker: 'ln-slow', activationParams: { listening_port: 10_003 } }, ...TICKERS],
-      activationParams: {},
-      poll,
-    },
-    nodes: nodes.map(({ id }) => ({ node: id })),
-    concurrency: 9,
-    perNodeConcurrency: 3,
-    startsPerRun: 3,
-  };
-  const handle = await stack.client.workflow.start(enableFleet, {
-    args: [input],
-    taskQueue: stack.taskQueue,
-    workflowId: fleetWorkflowId(input.fleetId),
-  });
-  expect(await handle.result()).toMatchObject({ total: 9, running: 0, counts: { enabled: 9 } });
-  const runs = await runsOf(handle.workflowId, handle.firstExecutionRunId);
-  fleetRuns.push(...runs);
+  const { summary, runs } = await runSlowFirstFleet('budget', { concurrency: 9, perNodeConcurrency: 3 });
+  expect(summary).toMatchObject({ total: 9, running: 0, counts: { enabled: 9 } });
   const starts = runs.map(
     (run) =>
       (run.history.events ?? []).filter((event) => event.startChildWorkflowExecutionInitiatedEventAttributes).length
   );
-  const carried = runs.map((run) => {
-    const continued = run.history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
-    if (!continued) return 0;
-    return (JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()) as FleetInput).carried!.running
-      .length;
-  });
   // the first run hands on its slow member; the second still starts three new pairs (it started one before)
-  expect(carried[0]).toBeGreaterThan(0);
+  expect(continuedInput(runs[0]!)?.carried?.running.length).toBeGreaterThan(0);
   expect(starts.slice(0, 3)).toEqual([3, 3, 3]);
 }, 120_000);
 
