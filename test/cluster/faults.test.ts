@@ -9,7 +9,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type RunningCluster } from '../../scripts/cluster.mjs';
 import { trackPid } from '../helpers/processes.js';
-import { cli, json } from '../e2e/helpers.js';
 import { FleetRig } from './rig.js';
 
 const TICKERS = ['tBTC-lightning-a', 'tBTC-lightning-b'];
@@ -42,18 +41,7 @@ async function fleetThrough(fault: () => Promise<void>) {
   await sleep(4_000);
   await fault();
   cluster.pids().forEach(trackPid);
-  const done = await rig.fleetDone(fleet, 180_000);
-  expect(done).toMatchObject({
-    status: 'finished',
-    total: 6,
-    started: 6,
-    running: 0,
-    counts: { enabled: 6, failed: 0, cancelled: 0, timed_out: 0 },
-  });
-  expect(rig.okTasks()).toEqual(rig.expectedOkTasks());
-  const running = await cli(['list', '--running', '--json'], rig.env);
-  const nodes = new Set(rig.nodes.keys());
-  expect(json<{ node: string }[]>(running).filter((entry) => nodes.has(entry.node))).toEqual([]);
+  await rig.expectConverged(fleet, 180_000);
   for (const worker of rig.workers) expect(worker.running).toBe(true);
 }
 

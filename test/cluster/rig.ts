@@ -120,6 +120,25 @@ export class FleetRig {
     );
   }
 
+  /**
+   * The fleet converged: it finished with every member enabled (0 lost), one Ok task per ticker per node (0
+   * duplicate activations) and no enablement of the rig's nodes left running (0 stuck).
+   */
+  async expectConverged(fleet: string, timeoutMs: number): Promise<void> {
+    const done = await this.fleetDone(fleet, timeoutMs);
+    const total = this.nodes.size * this.options.tickers.length;
+    expect(done).toMatchObject({
+      status: 'finished',
+      total,
+      started: total,
+      running: 0,
+      counts: { enabled: total, failed: 0, cancelled: 0, timed_out: 0 },
+    });
+    expect(this.okTasks()).toEqual(this.expectedOkTasks());
+    const running = await cli(['list', '--running', '--json'], this.env);
+    expect(json<{ node: string }[]>(running).filter((entry) => this.nodes.has(entry.node))).toEqual([]);
+  }
+
   /** Per node: how many tasks ended Ok for each ticker (1 each: none lost, none duplicated). */
   okTasks(): Record<string, number>[] {
     return [...this.nodes.values()].map((sim) => sim.stats().okTasksByTicker);
