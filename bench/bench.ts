@@ -67,6 +67,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       client,
       temporalAddress,
       devServerPid: server?.pid,
+      databasePid: server?.databasePid,
       workflowBundle: await buildWorkflowBundle(workDir, onSpawn),
       workDir,
       path: options.path,

@@ -13,6 +13,8 @@ export interface DevServer {
   /** `127.0.0.1:PORT` */
   address: string;
   pid: number;
+  /** With the cluster: PostgreSQL's postmaster. */
+  databasePid?: number;
   stop(): Promise<void>;
 }
 
@@ -36,7 +38,7 @@ export async function startDevServer(dbFile: string, logFile: string): Promise<D
 
 /**
  * The `npm run cluster` stack without workers or UI: the Temporal server on PostgreSQL with SQL visibility.
- * `pid` is the Temporal server's, so the report's server CPU is that process's (PostgreSQL's is not counted).
+ * `pid` is the Temporal server's, `databasePid` PostgreSQL's: the report gives their CPU time apart.
  */
 export async function startClusterServer(dataDir: string): Promise<DevServer & { description: string }> {
   chmodSync(path.dirname(dataDir), 0o755); // PostgreSQL runs as its own user
@@ -44,6 +46,7 @@ export async function startClusterServer(dataDir: string): Promise<DevServer & {
   return {
     address: cluster.address,
     pid: cluster.temporal.pid(),
+    databasePid: cluster.postgres.pid(),
     stop: () => cluster.stop(),
     description: `own cluster (Temporal server on PostgreSQL ${cluster.postgres.host}:${cluster.postgres.port})`,
   };

@@ -21,7 +21,7 @@ import {
 } from '@temporalio/worker';
 import { resolveConnectConfig } from '../client/index.js';
 import type { FloorActivities, floorWorkflow } from './floor-workflow.js';
-import { readProcessUsage } from './process-usage.js';
+import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
 import { round } from './summary.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
@@ -33,6 +33,8 @@ export interface FloorContext {
   temporalAddress: string;
   /** The dev server the benchmark started itself; absent with `--temporal-address`. */
   devServerPid: number | undefined;
+  /** PostgreSQL's postmaster, when the benchmark started a cluster. */
+  databasePid: number | undefined;
 }
 
 export interface FloorResult {
@@ -43,6 +45,8 @@ export interface FloorResult {
   failed: number;
   /** The dev server's CPU time during the timed part, when the benchmark started it. */
   devServerCpuSeconds: number | undefined;
+  /** With the cluster: PostgreSQL's CPU time during the timed part. */
+  databaseCpuSeconds: number | undefined;
   /** This process's CPU time during the timed part: the in-process worker and the client. */
   processCpuSeconds: number;
   /** makespan(floor) / makespan(baseline of the main run). */
@@ -79,7 +83,10 @@ export async function measureFloor(
       await execute(`floor-${runId}-warm-up`);
       const devServerCpu = () =>
         context.devServerPid === undefined ? 0 : readProcessUsage(context.devServerPid).cpuSeconds;
+      const databaseCpu = () =>
+        context.databasePid === undefined ? 0 : readProcessTreeCpuSeconds(context.databasePid);
       const devServerBefore = devServerCpu();
+      const databaseBefore = databaseCpu();
       const ownBefore = process.cpuUsage();
       const startedAt = Date.now();
       const settled = await Promise.allSettled(
@@ -88,12 +95,14 @@ export async function measureFloor(
       const makespanMs = Date.now() - startedAt;
       const ownCpu = process.cpuUsage(ownBefore);
       const devServerSeconds = devServerCpu() - devServerBefore;
+      const databaseSeconds = databaseCpu() - databaseBefore;
       return {
         workflows,
         makespanMs,
         throughputPerSecond: round((workflows / makespanMs) * 1000, 1),
         failed: settled.filter(({ status }) => status === 'rejected').length,
         devServerCpuSeconds: context.devServerPid === undefined ? undefined : round(devServerSeconds, 2),
+        databaseCpuSeconds: context.databasePid === undefined ? undefined : round(databaseSeconds, 2),
         processCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 2),
         ratio: round(makespanMs / baselineMakespanMs, 3),
       };

@@ -1,16 +1,17 @@
 /**
  * `npm run bench` as a function, for bench/run.ts and the smoke test: parse the options, run, print the table,
- * write the JSON (and the chart). Resolves with the exit code: 0, 1 when an enablement (or a floor workflow) failed,
- * 2 on a bad option.
+ * write the JSON (and the chart); with `--cluster`, the same on the dev server and on the cluster, side by side.
+ * Resolves with the exit code: 0, 1 when an enablement (or a floor workflow) failed, 2 on a bad option.
  *
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runBench, type BenchHooks } from './bench.js';
+import { runBench, type BenchHooks, type BenchReport } from './bench.js';
 import { drawChart } from './chart.js';
 import { formatJson } from './json.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
+import { formatServerComparison, runServerComparison } from './server-comparison.js';
 import { formatReport } from './table.js';
 
 const CHART_FILES = { svg: 'bench/results/chart.svg', png: 'bench/results/chart.png' };
@@ -29,6 +30,13 @@ export async function main(argv: string[], hooks: BenchHooks = {}): Promise<numb
     log(USAGE);
     return 0;
   }
+  if (options.cluster) {
+    const comparison = await runServerComparison(options, hooks);
+    log(formatServerComparison(comparison));
+    writeFile(options.json, formatJson(comparison));
+    log(`\nJSON written to ${options.json}`);
+    return succeeded(comparison.devServer) && succeeded(comparison.cluster) ? 0 : 1;
+  }
   const report = await runBench(options, hooks);
   log(formatReport(report));
   writeFile(options.json, formatJson(report));
@@ -39,11 +47,16 @@ export async function main(argv: string[], hooks: BenchHooks = {}): Promise<numb
     writeFile(CHART_FILES.png, chart.png);
     log(`chart written to ${CHART_FILES.svg} and ${CHART_FILES.png}`);
   }
+  return succeeded(report) ? 0 : 1;
+}
+
+/** Every enablement enabled on every side of every run, and no floor workflow failed. */
+function succeeded(report: BenchReport): boolean {
   const everyEnablementEnabled = [...report.phaseComparison, ...report.sweep].every(
     ({ config, baseline, temporal, push }) =>
       [baseline, temporal, ...(push ? [push] : [])].every((side) => side.enabled === config.enablements)
   );
-  return everyEnablementEnabled && !report.floor?.failed ? 0 : 1;
+  return everyEnablementEnabled && !report.floor?.failed;
 }
 
 function writeFile(file: string, content: string | Buffer): void {

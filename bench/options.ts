@@ -17,14 +17,17 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
   --phase-ms D[,D2...]   duration of each of the 8 activation phases in ms (default 1000); with several values the
                          workload runs once per value and events per enablement are compared across them
   --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
-  --json FILE            where the JSON goes (default bench/results/bench.json)
+  --json FILE            where the JSON goes (default bench/results/bench.json, with --cluster
+                         bench/results/bench-cluster.json)
   --chart                also run N = 100, 500, 1000 and draw bench/results/chart.svg and .png (makespan, p95 latency)
   --push                 also run side (c), "kdf-lightning + push": nodes with KDF's event stream on and
                          \`eventStream: true\` in the worker's nodes file; its own column, targets and pushRatio
   --floor                also time N trivial workflows (one no-op activity each) on the same Temporal server: the
                          least makespan any workflow-per-enablement design reaches there (floor.ratio)
-  --cluster              start the stack of \`npm run cluster\` (the Temporal server on PostgreSQL) instead of a dev
-                         server; the server CPU figures are then the Temporal server's
+  --cluster              run it all twice, on a dev server and then on the stack of \`npm run cluster\` (the
+                         Temporal server on PostgreSQL, SQL visibility), and report both side by side
+                         (throughput, p95, the Temporal server's and PostgreSQL's CPU); builds the cluster's
+                         binaries on first use (Go, minutes)
   --temporal-address A   use this Temporal server (or TEMPORAL_ADDRESS) instead of starting a dev server
   --help                 this text
 `;
@@ -40,7 +43,7 @@ export interface BenchOptions {
   push: boolean;
   /** N trivial workflows on the same server: what Temporal itself allows. */
   floor: boolean;
-  /** Its own `npm run cluster` stack instead of a dev server. */
+  /** Run on a dev server and on an `npm run cluster` stack, side by side (runBench: the cluster alone). */
   cluster: boolean;
   temporalAddress: string | undefined;
 }
@@ -62,7 +65,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         nodes: { type: 'string', default: '50' },
         'phase-ms': { type: 'string', default: '1000' },
         path: { type: 'string', default: 'fleet' },
-        json: { type: 'string', default: 'bench/results/bench.json' },
+        json: { type: 'string' },
         chart: { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
         floor: { type: 'boolean', default: false },
@@ -82,7 +85,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     nodes: positiveInteger(values.nodes, '--nodes'),
     phaseMs: values['phase-ms'].split(',').map((value) => positiveInteger(value.trim(), '--phase-ms')),
     path,
-    json: values.json,
+    json: values.json ?? (values.cluster ? 'bench/results/bench-cluster.json' : 'bench/results/bench.json'),
     chart: values.chart,
     push: values.push,
     floor: values.floor,
@@ -93,6 +96,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
   if (values.cluster && values['temporal-address'] !== undefined) {
     throw new UsageError('--cluster: starts its own server, so it does not go with --temporal-address');
+  }
+  if (values.cluster && values.chart) {
+    throw new UsageError('--chart: the chart plots one server, so it does not go with --cluster');
   }
   if (options.nodes > options.enablements) throw new UsageError('--nodes: must not exceed --enablements');
   return options;

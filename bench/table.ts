@@ -7,7 +7,7 @@ import type { BenchReport } from './bench.js';
 import type { RunResult } from './measure.js';
 import type { TemporalResult } from './temporal-run.js';
 
-type Cell = string | number | undefined;
+export type Cell = string | number | undefined;
 
 export function formatReport(report: BenchReport): string {
   const { config, baseline: a, environment, floor } = report;
@@ -110,7 +110,7 @@ function runTable(runs: RunResult[], push: boolean): string[] {
   ]);
 }
 
-const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+export const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
 const totalCalls = (calls: Record<string, number>): number =>
   Number(
@@ -122,7 +122,7 @@ const totalCalls = (calls: Record<string, number>): number =>
 const uniqueRuns = (runs: RunResult[]): RunResult[] => [...new Set(runs)];
 
 /** Left-aligned first column, right-aligned others. */
-function columns(rows: Cell[][]): string[] {
+export function columns(rows: Cell[][]): string[] {
   const text = rows.map((row) => row.map((cell) => String(cell ?? '-')));
   const widths = (text[0] ?? []).map((_, index) => Math.max(...text.map((row) => (row[index] ?? '').length)));
   return text.map((row) =>

@@ -1,7 +1,8 @@
 /**
  * Sides (b) and (c) of the benchmark: the same workload through kdf-lightning, a worker process of its own on fresh
- * simulated nodes; for (c) the nodes serve KDF's event stream and the worker follows it. Besides the side's figures it reports where the CPU went (worker, dev server, this process with
- * the simulators) and how long the histories are.
+ * simulated nodes; for (c) the nodes serve KDF's event stream and the worker follows it. Besides the side's figures
+ * it reports where the CPU went (worker, Temporal server, with the cluster PostgreSQL, this process with the
+ * simulators) and how long the histories are.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { OnSpawn } from './child-process.js';
 import { historyLengthOfAllRuns, readOutcomes } from './enablement-outcomes.js';
-import { readProcessUsage } from './process-usage.js';
+import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
 import type { SimulatedNodes } from './simulated-nodes.js';
 import { round, summarize, type SideSummary } from './summary.js';
 import { runWorkload, type TemporalPath } from './temporal-paths.js';
@@ -21,6 +22,8 @@ export interface TemporalContext {
   temporalAddress: string;
   /** The dev server the benchmark started itself; absent with `--temporal-address`. */
   devServerPid: number | undefined;
+  /** PostgreSQL's postmaster, when the benchmark started a cluster. */
+  databasePid: number | undefined;
   workflowBundle: string;
   /** Where the worker's log goes. */
   workDir: string;
@@ -38,6 +41,8 @@ export interface TemporalResult extends SideSummary {
   workerCpuSeconds: number;
   /** The dev server's CPU time during the run, when the benchmark started it. */
   devServerCpuSeconds: number | undefined;
+  /** With the cluster: PostgreSQL's CPU time during the run (the postmaster and its backends). */
+  databaseCpuSeconds: number | undefined;
   /** This process's CPU time during the run: the simulated nodes and the Temporal client. */
   simulatorsCpuSeconds: number;
 }
@@ -62,8 +67,10 @@ export async function runTemporal(
   try {
     const devServerCpu = () =>
       context.devServerPid === undefined ? 0 : readProcessUsage(context.devServerPid).cpuSeconds;
+    const databaseCpu = () => (context.databasePid === undefined ? 0 : readProcessTreeCpuSeconds(context.databasePid));
     const workerBefore = worker.usage();
     const devServerBefore = devServerCpu();
+    const databaseBefore = databaseCpu();
     const ownBefore = process.cpuUsage();
     const startedAt = Date.now();
     const fleetId = await Promise.race([
@@ -74,6 +81,7 @@ export async function runTemporal(
     const ownCpu = process.cpuUsage(ownBefore);
     const workerAfter = worker.usage();
     const devServerSeconds = devServerCpu() - devServerBefore;
+    const databaseSeconds = databaseCpu() - databaseBefore;
     const calls = nodes.calls();
 
     const outcomes = await readOutcomes(context.client, workload.members);
@@ -99,6 +107,7 @@ export async function runTemporal(
       workerPeakRssMb: round(workerAfter.peakRssMb, 1),
       workerCpuSeconds: round(workerAfter.cpuSeconds - workerBefore.cpuSeconds, 2),
       devServerCpuSeconds: context.devServerPid === undefined ? undefined : round(devServerSeconds, 2),
+      databaseCpuSeconds: context.databasePid === undefined ? undefined : round(databaseSeconds, 2),
       simulatorsCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 2),
     };
   } finally {

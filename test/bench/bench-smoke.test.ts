@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchReport } from '../../bench/bench.js';
 import { main } from '../../bench/main.js';
+import { parseOptions } from '../../bench/options.js';
+import { formatServerComparison } from '../../bench/server-comparison.js';
 import type { TemporalResult } from '../../bench/temporal-run.js';
 import { trackPid } from '../helpers/processes.js';
 
@@ -86,5 +88,19 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   const table = output.join('\n');
   expect(table).toContain('kdf-lightning + push');
   expect(table).toContain('floor ratio (floor / baseline)');
+
+  // `--cluster` lays two such reports side by side (its run against the cluster is too slow for npm test)
+  const comparison = formatServerComparison({ generatedAt: report.generatedAt, devServer: report, cluster: report });
+  expect(comparison).toMatch(/ {2}throughput, enablements\/s +[\d.]+ +[\d.]+/);
+  expect(comparison).toMatch(/ {2}detection latency p95, ms +\d+ +\d+/);
+  expect(comparison).toMatch(new RegExp(` {2}enabled / failed +${ENABLEMENTS} / 0 +${ENABLEMENTS} / 0`));
+  expect(comparison).toContain('kdf-lightning + push');
+  expect(comparison).toContain('floor ratio (floor / baseline)');
   // ~25 s alone, ~40 s on a busy machine: a timeout near twice that shows a slowdown
 }, 80_000);
+
+test('--cluster writes its own JSON, not the main benchmark JSON, and leaves the chart out', () => {
+  expect(parseOptions(['--cluster'], {})).toMatchObject({ cluster: true, json: 'bench/results/bench-cluster.json' });
+  expect(parseOptions([], {})).toMatchObject({ cluster: false, json: 'bench/results/bench.json' });
+  expect(() => parseOptions(['--cluster', '--chart'], {})).toThrow('--chart');
+});
