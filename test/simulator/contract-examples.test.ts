@@ -163,7 +163,7 @@ describe('docs page: status and cancel', () => {
   });
 
   test('InProgress: details is one of the eight documented phase strings', async () => {
-    const taskId = await init(sim, 'tBTC-lightning-slow');
+    const taskId = await init(sim, 'tBTC-lightning-hang');
     const reply = await call(sim, STATUS, { task_id: taskId, forget_if_finished: false }, 2);
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ mmrpc: '2.0', result: { status: 'InProgress', details: 'ActivatingCoin' }, id: 2 });
