@@ -12,6 +12,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // the cluster suite has its own Temporal (jest.cluster.config.js)
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
+  // `npm test` runs the suite in two shards (scripts/test.mjs): balanced by measured time, CPU-heavy files apart
+  testSequencer: '<rootDir>/test/sequencer.mjs',
   globalSetup: '<rootDir>/test/global-setup.mjs',
   globalTeardown: '<rootDir>/test/global-teardown.mjs',
   testTimeout: 60_000,

@@ -1,5 +1,6 @@
 // One Temporal dev server for the whole jest run, unless TEMPORAL_ADDRESS points at one already, and one workflow
-// bundle that every worker of the run loads (test/helpers/workflow-bundle.mjs), built while the server starts.
+// bundle that every worker of the run loads (test/helpers/workflow-bundle.mjs), built while the server starts, unless
+// KDF_TEST_WORKFLOW_BUNDLE names one (scripts/test.mjs starts both once for its jest processes).
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startDevServer } from '../scripts/dev-server.mjs';
@@ -10,8 +11,11 @@ export const PID_FILE = path.join(resultsDir, 'pids');
 
 export default async function globalSetup() {
   mkdirSync(resultsDir, { recursive: true });
-  const bundle = path.join(resultsDir, 'workflow-bundle.js');
-  await Promise.all([buildWorkflowBundle(bundle), process.env.TEMPORAL_ADDRESS ? undefined : startServer()]);
+  const bundle = process.env[WORKFLOW_BUNDLE_ENV] ?? path.join(resultsDir, 'workflow-bundle.js');
+  await Promise.all([
+    process.env[WORKFLOW_BUNDLE_ENV] ? undefined : buildWorkflowBundle(bundle),
+    process.env.TEMPORAL_ADDRESS ? undefined : startServer(),
+  ]);
   process.env[WORKFLOW_BUNDLE_ENV] = bundle;
 }
 
