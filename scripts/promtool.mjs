@@ -1,12 +1,12 @@
 // Finds or fetches `promtool` (Prometheus' rule checker) for the ops-kit test. Node builtins only.
-// Order: PROMTOOL → `promtool` on PATH → .tools/promtool/promtool → Debian's `prometheus` package, downloaded with
-// `apt-get download` (no root, nothing installed system-wide; as root it runs `apt-get update` and tries again when
-// that fails) and unpacked with `dpkg-deb`; promtool is kept in .tools/promtool/.
+// Order: PROMTOOL → `promtool` on PATH → .tools/promtool/promtool → Debian's `prometheus` package, downloaded and
+// unpacked by debian-packages.mjs (nothing installed system-wide); promtool is kept in .tools/promtool/.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { downloadDebs, unpackDebs, withPackageLists } from './debian-packages.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const versions = JSON.parse(readFileSync(path.join(root, 'scripts/versions.json'), 'utf8'));
@@ -26,22 +26,10 @@ function onPath() {
 /** The pinned Debian version, else whatever version apt offers (a point release replaces the pinned one). */
 function downloadDeb(dir) {
   for (const spec of [`prometheus=${versions.prometheusDebian}`, 'prometheus']) {
-    say(`apt-get download ${spec}`);
-    const run = spawnSync('apt-get', ['download', spec], { cwd: dir, encoding: 'utf8' });
-    const deb = readdirSync(dir).find((name) => name.endsWith('.deb'));
-    if (run.status === 0 && deb) return path.join(dir, deb);
-    say(`apt-get download ${spec} failed: ${(run.stderr || run.error?.message || '').trim()}`);
+    const deb = downloadDebs([spec], dir, say)?.[0];
+    if (deb) return deb;
   }
   return undefined;
-}
-
-/** A fresh machine may have no package lists yet: as root, fetch them once and try again. */
-function downloadDebUpdatingLists(dir) {
-  const deb = downloadDeb(dir);
-  if (deb || process.getuid?.() !== 0) return deb;
-  say('apt-get update (no package lists yet?)');
-  if (spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' }).status !== 0) return undefined;
-  return downloadDeb(dir);
 }
 
 /** @returns {string} the path of a working promtool; throws with what to do when there is none. */
@@ -51,14 +39,13 @@ export function ensurePromtool() {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'kdf-promtool-'));
   try {
-    const deb = downloadDebUpdatingLists(dir);
+    const deb = withPackageLists(() => downloadDeb(dir), say);
     if (deb) {
       const unpacked = path.join(dir, 'x');
-      if (spawnSync('dpkg-deb', ['-x', deb, unpacked], { stdio: 'inherit' }).status === 0) {
-        mkdirSync(path.dirname(cached), { recursive: true });
-        copyFileSync(path.join(unpacked, 'usr', 'bin', 'promtool'), cached);
-        if (works(cached)) return cached;
-      }
+      unpackDebs([deb], unpacked);
+      mkdirSync(path.dirname(cached), { recursive: true });
+      copyFileSync(path.join(unpacked, 'usr', 'bin', 'promtool'), cached);
+      if (works(cached)) return cached;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
