@@ -269,7 +269,7 @@ describe('through a TLS proxy that requires client certificates', () => {
     expect(peers).toContain('kdf-worker');
   });
 
-  test.each<[string, Record<string, string | undefined>]>([
+  test.concurrent.each<[string, Record<string, string | undefined>]>([
     ['no client certificate', { TEMPORAL_TLS_CLIENT_CERT_PATH: undefined, TEMPORAL_TLS_CLIENT_KEY_PATH: undefined }],
     [
       'a client certificate from another CA',
