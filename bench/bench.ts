@@ -60,6 +60,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
         ? await startClusterServer(path.join(workDir, 'cluster'))
         : await startDevServer(path.join(workDir, 'temporal.db'), path.join(workDir, 'temporal.log'));
   if (server) onSpawn?.(server.pid);
+  if (server?.databasePid !== undefined) onSpawn?.(server.databasePid);
   const temporalAddress = server?.address ?? (options.temporalAddress as string);
   const client = await connectClient({ address: temporalAddress, namespace: 'default' });
   try {
