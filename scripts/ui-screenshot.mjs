@@ -4,18 +4,21 @@
 // a fleet and a few enablements on the simulated node `local` with the CLI, waits until SQL visibility lists them,
 // and has a headless Chromium (scripts/chromium.mjs) load the workflow list filtered on KdfNode. Stops what it
 // started, by PID.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { ensureChromium } from './chromium.mjs';
 import { ensureDependencies } from './ensure-deps.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const execFileAsync = promisify(execFile);
+/** Aborted on SIGINT/SIGTERM: kills the CLI process running then. */
+const interrupted = new globalThis.AbortController();
 const NODE = 'local';
 /** The workflow list's columns (the UI keeps them per namespace in localStorage under this key). */
 const COLUMNS_KEY = 'namespace-workflow-table-columns';
@@ -66,7 +69,11 @@ async function main() {
   } else if (!process.env.TEMPORAL_ADDRESS) {
     throw new Error('--ui: also set TEMPORAL_ADDRESS to that cluster’s frontend');
   }
-  const stopOnSignal = () => void cluster?.stop().then(() => process.exit(130));
+  const stopOnSignal = async () => {
+    interrupted.abort();
+    await cluster?.stop();
+    process.exit(130);
+  };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
@@ -119,29 +126,30 @@ async function startCluster() {
 
 /** Through the CLI, as a user would: the example fleet, the enablements, one cancel; then waits for visibility. */
 async function runWorkload(/** @type {string} */ temporalAddress) {
-  const cli = (/** @type {string[]} */ args, /** @type {number[]} */ codes = [0]) => {
+  /** Runs the CLI; resolves with its stdout when its exit code is one of `codes`. */
+  const cli = async (/** @type {string[]} */ args, /** @type {number[]} */ codes = [0]) => {
     say(`kdf-lightning ${args.join(' ')}`);
-    const run = spawnSync(process.execPath, [path.join(root, 'bin', 'kdf-lightning.js'), ...args], {
-      cwd: root,
-      env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress },
-      encoding: 'utf8',
-    });
-    if (!codes.includes(run.status ?? -1)) {
-      throw new Error(`kdf-lightning ${args.join(' ')}: exit ${run.status}\n${run.stdout}${run.stderr}`);
+    const command = [path.join(root, 'bin', 'kdf-lightning.js'), ...args];
+    const env = { ...process.env, TEMPORAL_ADDRESS: temporalAddress };
+    try {
+      return (await execFileAsync(process.execPath, command, { cwd: root, env, signal: interrupted.signal })).stdout;
+    } catch (error) {
+      const { code, stdout, stderr } = /** @type {{ code?: unknown, stdout?: string, stderr?: string }} */ (error);
+      if (typeof code === 'number' && codes.includes(code)) return stdout ?? '';
+      throw new Error(`kdf-lightning ${args.join(' ')}: exit ${String(code)}\n${stdout ?? ''}${stderr ?? ''}`);
     }
-    return run.stdout;
   };
-  cli(['fleet', path.join('examples', 'fleet.yaml'), '--wait']);
+  await cli(['fleet', path.join('examples', 'fleet.yaml'), '--wait']);
   for (const { ticker, port, wait } of ENABLEMENTS) {
     const args = ['enable', '--node', NODE, '--ticker', ticker, '--port', String(port)];
-    cli(wait ? [...args, '--wait'] : args, [0, 2]); // 2: failed, as the port-in-use ticker does
+    await cli(wait ? [...args, '--wait'] : args, [0, 2]); // 2: failed, as the port-in-use ticker does
   }
-  cli(['cancel', '--node', NODE, '--ticker', CANCELLED, '--reason', 'ui screenshot'], [0, 3]);
+  await cli(['cancel', '--node', NODE, '--ticker', CANCELLED, '--reason', 'ui screenshot'], [0, 3]);
   // visibility is eventually consistent: wait until the list shows every enablement and the cancelled one closed
   const deadline = Date.now() + 120_000;
   for (;;) {
     const listed = /** @type {{ ticker: string, status: string }[]} */ (
-      JSON.parse(cli(['list', '--node', NODE, '--json']))
+      JSON.parse(await cli(['list', '--node', NODE, '--json']))
     );
     const tickers = new Set(listed.map(({ ticker }) => ticker));
     const cancelled = listed.find(({ ticker }) => ticker === CANCELLED);
