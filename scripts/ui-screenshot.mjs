@@ -181,6 +181,8 @@ async function screenshot(chromium, ui, out) {
     say(`loading ${ui}/namespaces/default/workflows?query=${query}`);
     await page.goto(`${ui}/namespaces/default/workflows?query=${query}`);
     for (const { ticker } of ENABLEMENTS) await page.getByText(ticker, { exact: true }).first().waitFor();
+    // the column setting is the UI's own storage: fail rather than save a list without the columns
+    for (const label of COLUMNS) await page.locator('th', { hasText: label }).first().waitFor({ timeout: 10_000 });
     mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out });
   } finally {
