@@ -2,6 +2,7 @@
 // The two enablement cases have their own task queue, node and worker processes and mostly wait: they run at once.
 import { LIGHTNING_PHASES, START_ACTIVITY } from '../../workflows/api.js';
 import type { EnablementReport } from '../../workflows/api.js';
+import { cliRun } from '../helpers/cli.js';
 import type { Proc } from './helpers.js';
 import {
   cli,
@@ -134,10 +135,12 @@ test.concurrent(
     expect(
       (await cli(['enable', '--node', node, '--ticker', 'tBTC-lightning'], { KDF_TASK_QUEUE: taskQueue })).code
     ).toBe(0);
+    // read in this process: a spawned CLI per read can miss the 12 s activation on a loaded machine
     await eventually(
       async () => {
-        const run = await cli(['status', '--node', node, '--ticker', 'tBTC-lightning', '--json'], {
-          KDF_TASK_QUEUE: taskQueue,
+        const run = await cliRun(['status', '--node', node, '--ticker', 'tBTC-lightning', '--json'], {
+          env: { ...process.env, KDF_TASK_QUEUE: taskQueue },
+          connect: 'real',
         });
         const phase = run.code === 0 ? (JSON.parse(run.stdout) as { phase: string }).phase : '';
         return (LIGHTNING_PHASES as readonly string[]).includes(phase) ? phase : undefined;
