@@ -1,8 +1,8 @@
 // How `npm test` splits the dev-server suite between its in-band jest processes (`--shard=i/n`, scripts/test.mjs):
 // by measured seconds per file (test/durations.json), so the shards end together. The files that keep both cores
 // busy are spread first and run at the start of odd shards and at the end of even ones, and the files that measure
-// elapsed time against a bound run in the middle of each shard: at no moment do two CPU-heavy files run at once, nor
-// does a timed file share the machine with one. Without --shard, jest's own order.
+// elapsed time against a bound run in the middle of each shard: with two shards the CPU-heavy files of one overlap
+// the waiting files of the other, and a timed file overlaps no CPU-heavy one. Without --shard, jest's own order.
 // `node test/sequencer.mjs .test-results/jest.json > test/durations.json` refreshes the table from a run.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,12 +12,20 @@ import Sequencer from '@jest/test-sequencer';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DURATIONS = path.join(ROOT, 'test', 'durations.json');
 
-/** Files that load both cores for most of their run: a large fleet, the chaos run, the benchmark, npm ci. */
+/**
+ * Files whose own processes keep a core busy (measured: shard process tree plus the dev server, about 0.6 of a core
+ * or more): a large fleet, npm ci and the build, spawned workers and CLIs, the benchmark. The chaos run mostly
+ * waits on its schedule (about 0.3).
+ */
 const CPU_HEAVY = new Set([
   'test/workflow/fleet-scale.test.ts',
-  'test/chaos/chaos-smoke.test.ts',
-  'test/bench/bench-smoke.test.ts',
   'test/deploy/image.test.ts',
+  'test/e2e/cli.test.ts',
+  'test/e2e/fleet.test.ts',
+  'test/e2e/worker.test.ts',
+  'test/e2e/start.test.ts',
+  'test/e2e/fleet-commands.test.ts',
+  'test/bench/bench-smoke.test.ts',
 ]);
 
 /** Files that compare elapsed time with a bound (G1's deadlines, phases timed around a kill or an outage). */
