@@ -26,6 +26,11 @@ const args = process.argv.slice(2);
 const clusterOnly = args.includes('--cluster');
 const files = args.filter((arg) => arg !== '--cluster');
 const shardCount = files.length === 0 ? Number(process.env.KDF_TEST_SHARDS ?? 2) : 1;
+if (!Number.isInteger(shardCount) || shardCount < 1) {
+  throw new Error(
+    `KDF_TEST_SHARDS: "${process.env.KDF_TEST_SHARDS}" is not a whole number of jest processes (1 or more)`
+  );
+}
 const parts = [];
 if (!clusterOnly) parts.push({ name: 'dev server', config: [], resultsFile: 'jest.json', run: runDevServerSuite });
 if (clusterOnly || (files.length === 0 && process.env.KDF_TEST_CLUSTER !== '0')) {

@@ -2,7 +2,7 @@
 // by measured seconds per file (test/durations.json), so the shards end together. The files that keep both cores
 // busy are spread first and run at the start of odd shards and at the end of even ones, and the files that measure
 // elapsed time against a bound run in the middle of each shard: with two shards the CPU-heavy files of one overlap
-// the waiting files of the other, and a timed file overlaps no CPU-heavy one. Without --shard, jest's own order.
+// the waiting files of the other, and the timed files sit between them. Without --shard, jest's own order.
 // `node test/sequencer.mjs .test-results/jest.json > test/durations.json` refreshes the table from a run.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
