@@ -1,7 +1,8 @@
 // Payload encryption end to end: a worker process and the CLI with KDF_CODEC_KEYS_FILE against jest's dev server.
 // The raw history, read by a client without the codec, holds ciphertext only; a fleet following an enablement it
 // did not start reads the result through the worker's own (decrypting) client; rotating the key keeps old results
-// readable.
+// readable. The fleet (node B) runs beside the first enablement (node A); the cases after it read node A's result,
+// and the key rotation restarts the worker, last.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -128,27 +129,31 @@ const cliEnv = (keys?: string) => ({ KDF_TASK_QUEUE: TASK_QUEUE, ...(keys && { K
 
 let address: string;
 
-test('enable through the CLI with the keys: enabled, and the history holds ciphertext only', async () => {
-  expect(worker.stdout).toMatch(/"payloadEncryption":\{"currentKey":"k1","keyIds":\["k1"\]\}/);
-  const run = await cli(
-    ['enable', '--node', NODE_A, '--ticker', TICKER, '--name', ALIAS, '--wait', '--json'],
-    cliEnv(KEYS_V1)
-  );
-  expect(run.code).toBe(0);
-  const [report] = json<EnablementReport[]>(run);
-  expect(report).toMatchObject({ node: NODE_A, ticker: TICKER, outcome: 'enabled' });
-  address = report?.address as string;
-  expect(address).toMatch(/^02[0-9a-f]{64}$/);
+test.concurrent(
+  'enable through the CLI with the keys: enabled, and the history holds ciphertext only',
+  async () => {
+    expect(worker.stdout).toMatch(/"payloadEncryption":\{"currentKey":"k1","keyIds":\["k1"\]\}/);
+    const run = await cli(
+      ['enable', '--node', NODE_A, '--ticker', TICKER, '--name', ALIAS, '--wait', '--json'],
+      cliEnv(KEYS_V1)
+    );
+    expect(run.code).toBe(0);
+    const [report] = json<EnablementReport[]>(run);
+    expect(report).toMatchObject({ node: NODE_A, ticker: TICKER, outcome: 'enabled' });
+    address = report?.address as string;
+    expect(address).toMatch(/^02[0-9a-f]{64}$/);
 
-  const history = await raw.workflow.getHandle(enablementWorkflowId(NODE_A, TICKER)).fetchHistory();
-  expectCiphertextOnly(history, 'k1', [NODE_A, TICKER, ALIAS, address, USERPASS]);
-  // the alias is only ever input: nowhere in the raw history, not even outside payloads
-  expect(allBytes(history).includes(ALIAS)).toBe(false);
-  expect(allBytes(history).includes(address)).toBe(false);
-  // what stays readable by design: search attributes (the UI lists and filters by them)
-  const attributes = payloadsOf(history).filter(({ where }) => where.includes('.searchAttributes.'));
-  expect(attributes.map(({ payload }) => text(payload.metadata?.encoding))).toContain('json/plain');
-}, 90_000);
+    const history = await raw.workflow.getHandle(enablementWorkflowId(NODE_A, TICKER)).fetchHistory();
+    expectCiphertextOnly(history, 'k1', [NODE_A, TICKER, ALIAS, address, USERPASS]);
+    // the alias is only ever input: nowhere in the raw history, not even outside payloads
+    expect(allBytes(history).includes(ALIAS)).toBe(false);
+    expect(allBytes(history).includes(address)).toBe(false);
+    // what stays readable by design: search attributes (the UI lists and filters by them)
+    const attributes = payloadsOf(history).filter(({ where }) => where.includes('.searchAttributes.'));
+    expect(attributes.map(({ payload }) => text(payload.metadata?.encoding))).toContain('json/plain');
+  },
+  90_000
+);
 
 test('without the keys the results cannot be read: the CLI fails, a plain client cannot decode', async () => {
   const run = await cli(['result', '--node', NODE_A, '--ticker', TICKER, '--json'], cliEnv());
@@ -206,33 +211,37 @@ test('the Temporal CLI shows the decrypted history through the codec server (bea
   }
 }, 60_000);
 
-test('a fleet following an enablement it did not start reads its result through the worker’s decrypting client', async () => {
-  const client = await connectClient({ env: { ...process.env, KDF_CODEC_KEYS_FILE: KEYS_V1 } });
-  try {
-    await startEnablement(
-      client,
-      { node: NODE_B, ticker: TICKER, activationParams: { name: 'fleet-follow' } },
-      { taskQueue: TASK_QUEUE }
-    );
-    const fleetId = uniqueId('enc-fleet');
-    await startFleet(
-      client,
-      { fleetId, defaults: { activationParams: {} }, nodes: [{ node: NODE_B, tickers: [{ ticker: TICKER }] }] },
-      { taskQueue: TASK_QUEUE }
-    );
-    const progress = await waitForFleet(client, fleetId);
-    expect(progress).toMatchObject({ total: 1, failures: [], counts: { enabled: 1, failed: 0, alreadyEnabled: 0 } });
+test.concurrent(
+  'a fleet following an enablement it did not start reads its result through the worker’s decrypting client',
+  async () => {
+    const client = await connectClient({ env: { ...process.env, KDF_CODEC_KEYS_FILE: KEYS_V1 } });
+    try {
+      await startEnablement(
+        client,
+        { node: NODE_B, ticker: TICKER, activationParams: { name: 'fleet-follow' } },
+        { taskQueue: TASK_QUEUE }
+      );
+      const fleetId = uniqueId('enc-fleet');
+      await startFleet(
+        client,
+        { fleetId, defaults: { activationParams: {} }, nodes: [{ node: NODE_B, tickers: [{ ticker: TICKER }] }] },
+        { taskQueue: TASK_QUEUE }
+      );
+      const progress = await waitForFleet(client, fleetId);
+      expect(progress).toMatchObject({ total: 1, failures: [], counts: { enabled: 1, failed: 0, alreadyEnabled: 0 } });
 
-    const fleetHistory = await raw.workflow.getHandle(fleetWorkflowId(fleetId)).fetchHistory();
-    const activities = (fleetHistory.events ?? []).map(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name
-    );
-    expect(activities).toContain('awaitEnablement');
-    expectCiphertextOnly(fleetHistory, 'k1', [NODE_B, TICKER]);
-  } finally {
-    await client.connection.close();
-  }
-}, 90_000);
+      const fleetHistory = await raw.workflow.getHandle(fleetWorkflowId(fleetId)).fetchHistory();
+      const activities = (fleetHistory.events ?? []).map(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name
+      );
+      expect(activities).toContain('awaitEnablement');
+      expectCiphertextOnly(fleetHistory, 'k1', [NODE_B, TICKER]);
+    } finally {
+      await client.connection.close();
+    }
+  },
+  90_000
+);
 
 test('key rotation: a worker with k2 current writes k2, and results written under k1 stay readable', async () => {
   await worker.stop('SIGTERM');
