@@ -157,18 +157,26 @@ function countResults(file, status) {
 }
 
 /**
- * One jest `--json` result from several: counts added, files concatenated, the earliest start.
- * @param {any[]} results
+ * One jest `--json` result from several, as if one jest had run them all: counts added (snapshots' too), lists
+ * joined, a flag set if any set it (all for `success`), the earliest start.
+ * @param {any[]} results @returns {any}
  */
 function mergeResults(results) {
-  const merged = { ...results[0], testResults: results.flatMap((result) => result.testResults) };
-  for (const [key, value] of Object.entries(results[0])) {
-    if (typeof value === 'number' && key !== 'startTime') {
-      merged[key] = results.reduce((sum, result) => sum + result[key], 0);
-    }
+  const [first, ...others] = results;
+  return others.reduce((merged, result) => mergeInto(merged, result), first);
+}
+
+/** @param {any} a @param {any} b @param {string} [key] @returns {any} */
+function mergeInto(a, b, key) {
+  if (key === 'startTime') return Math.min(a, b);
+  if (key === 'success') return a && b;
+  if (typeof a === 'number') return a + b;
+  if (typeof a === 'boolean') return a || b;
+  if (Array.isArray(a)) return [...a, ...b];
+  if (a && typeof a === 'object') {
+    return Object.fromEntries(
+      Object.keys({ ...a, ...b }).map((k) => [k, k in b ? (k in a ? mergeInto(a[k], b[k], k) : b[k]) : a[k]])
+    );
   }
-  merged.startTime = Math.min(...results.map((result) => result.startTime));
-  merged.success = results.every((result) => result.success);
-  merged.wasInterrupted = results.some((result) => result.wasInterrupted);
-  return merged;
+  return a;
 }
