@@ -6,7 +6,9 @@
  *     its enablement), and the coin listed by the node's final `get_enabled_coins` exactly when the enablement
  *     (or the `cancelKdfTask` workflow it handed its task to) said the coin is enabled. A listed coin is not
  *     required when the node restarted after the workflow closed or after the ticker's last task ended Ok (a
- *     restart drops every coin; a restart right after an Ok reply is G3's case, where the Ok stands);
+ *     restart drops every coin; a restart right after an Ok reply is G3's case, where the Ok stands), nor when the
+ *     run shows G3's two-restart residual (the id given to another ticker's task, whose Ok the enablement read just
+ *     before a second restart);
  *   - `ok`: Completed, `enabled`; the report's task id names a task of its own ticker on a node that never
  *     restarted (ids are then unique), or is null only after an init in doubt (the coin was found enabled by
  *     preflight, activated by a task whose id the enablement never learned). Failed is accepted only as G3's
@@ -71,7 +73,7 @@ export interface PairResult {
   compensation?: string;
   /** The report's error, when the member did not end enabled. */
   failure?: string;
-  /** Why a `failed` outcome of an `ok` member is G3's documented residual (then not a problem). */
+  /** Why an outcome that is not the member's expected one is G3's documented residual (then not a problem). */
   residual?: string;
 }
 
@@ -170,8 +172,10 @@ export function checkPair(input: PairInput): PairResult {
     const since = Math.min(entry?.closeTime ?? Infinity, observer.lastOkAt(ticker) ?? Infinity);
     const restartedSince = observer.restartTimes().some((time) => time > since);
     if (coinListed === undefined) problems.push('the node did not answer get_enabled_coins');
-    else if (claimsEnabled && !coinListed && !restartedSince) problems.push('reported enabled, coin not enabled');
-    else if (!claimsEnabled && coinListed) problems.push(`reported ${outcome}, but the coin is enabled`);
+    else if (claimsEnabled && !coinListed && !restartedSince) {
+      residual = g3OkResidual(observer, ticker, report);
+      if (residual === undefined) problems.push('reported enabled, coin not enabled');
+    } else if (!claimsEnabled && coinListed) problems.push(`reported ${outcome}, but the coin is enabled`);
   }
 
   return {
@@ -220,9 +224,7 @@ function checkTaskId(input: PairInput, report: EnablementReport, problems: strin
 function g3Residual(observer: NodeObserver, ticker: string, report: EnablementReport): string | undefined {
   const taskId = report.taskId;
   if (report.outcome !== 'failed' || taskId === null) return undefined;
-  const own = observer.processes.find((process) =>
-    process.tasks.some((task) => task.id === taskId && task.ticker === ticker)
-  );
+  const own = ownProcess(observer, ticker, taskId);
   if (own === undefined) return undefined;
   for (const process of observer.processes) {
     const other = process.tasks.find((task) => task.id === taskId && task.ticker !== ticker);
@@ -235,6 +237,34 @@ function g3Residual(observer: NodeObserver, ticker: string, report: EnablementRe
   }
   return undefined;
 }
+
+/**
+ * G3's residual with two restarts (docs/guarantees.md): a restart dropped the enablement's own task, the restarted
+ * KDF gave its id to another ticker's task, and the node restarted again right after that task's Ok, which the
+ * enablement read. The second restart left the id unknown, so the Ok stood as this enablement's.
+ */
+function g3OkResidual(observer: NodeObserver, ticker: string, report: EnablementReport): string | undefined {
+  const taskId = report.taskId;
+  if (report.outcome !== 'enabled' || taskId === null) return undefined;
+  const own = ownProcess(observer, ticker, taskId);
+  if (own === undefined) return undefined;
+  const other = observer.okEvents.find(
+    (event) =>
+      event.taskId === taskId &&
+      event.ticker !== ticker &&
+      event.generation > own.generation &&
+      observer.processes.find((process) => process.generation === event.generation)?.end !== 'final'
+  );
+  if (other === undefined) return undefined;
+  return (
+    `a restart dropped its task ${taskId} (KDF process ${own.generation}), the id read ${other.ticker}'s Ok in ` +
+    `process ${other.generation}, and the node restarted again before the Ok could be checked (G3 residual)`
+  );
+}
+
+/** The KDF process in which the enablement's own task (`ticker`, `taskId`) ran, as the snapshots saw it. */
+const ownProcess = (observer: NodeObserver, ticker: string, taskId: number) =>
+  observer.processes.find((process) => process.tasks.some((task) => task.id === taskId && task.ticker === ticker));
 
 /**
  * Where the report's task id was another ticker's task in a later KDF process (a restart numbers tasks from 0

@@ -44,6 +44,9 @@ export function injectBackgroundFaults(
     simulator.injectFault({ kind: 'reset', probability: 0.02 });
   }
   if (faults.lostResponses) {
+    // one of each for sure, on a status read: at 1 % a short run's few hundred requests miss a kind 1 time in 40
+    simulator.injectFault({ kind: 'drop-after-handling', method: STATUS_METHOD, count: 1 });
+    simulator.injectFault({ kind: 'slow-reply', method: STATUS_METHOD, latencyMs: SLOW_REPLY_MS, count: 1 });
     simulator.injectFault({ kind: 'drop-after-handling', probability: 0.01 });
     simulator.injectFault({ kind: 'slow-reply', latencyMs: SLOW_REPLY_MS, probability: 0.01 });
   }

@@ -155,7 +155,7 @@ export function countsAddUp(fleet: FleetProgress | undefined, pairs: readonly Pa
   const counts = fleet?.counts;
   if (counts === undefined) return false;
   const of = (kind: PairResult['kind']) => pairs.filter((pair) => pair.kind === kind).length;
-  const residuals = pairs.filter((pair) => pair.residual !== undefined).length;
+  const residuals = pairs.filter((pair) => pair.residual !== undefined && pair.outcome === 'failed').length;
   const outcomes = (outcome: string) => pairs.filter((pair) => pair.outcome === outcome).length;
   return (
     counts.enabled + counts.failed + counts.cancelled + counts.timed_out === pairs.length &&

@@ -32,7 +32,7 @@ export interface ChaosReport {
   countsAddUp: boolean;
   correct: number;
   incorrect: PairResult[];
-  /** Members that failed as G3's documented residual (a reused task id read after a restart), counted correct */
+  /** Members whose outcome is G3's documented residual (a reused task id read after a restart), counted correct */
   residuals: PairResult[];
   /** members without a closed enablement workflow in visibility */
   lost: string[];
