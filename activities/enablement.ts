@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import {
+  ACTIVATE_ACTIVITY,
   COMPENSATE_ACTIVITY,
   POLL_ACTIVITY,
   START_ACTIVITY,
@@ -20,6 +21,7 @@ import {
   type KdfClient,
 } from './kdf/index.js';
 import type { KdfEventStreams } from './kdf/event-stream.js';
+import { createActivate } from './activate.js';
 import { recordDetection, recordRpcMetric, type DetectionSource } from './metrics.js';
 import type { NodeRegistry } from './nodes.js';
 import {
@@ -37,6 +39,8 @@ export type { ActivationResult, TaskError, TaskState } from './poll.js';
 const INIT_SEND_MARGIN_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const START_HEARTBEAT_MS = 1_000;
+/** Below `activate`'s 10 s heartbeat timeout, and long enough that a quick init's task id is its first heartbeat. */
+const ACTIVATE_START_HEARTBEAT_MS = 4_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -164,6 +168,89 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     return { kind: 'lost' };
   }
 
+  /**
+   * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
+   * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken as
+   * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which every heartbeat
+   * carries. Returns at once after the read that saw the task finish: nothing may come between KDF's answer and the
+   * activity's result. KDF failures and the activity's cancellation are thrown.
+   */
+  async function follow(
+    { node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }: PollInput,
+    progress: PollHeartbeat
+  ): Promise<TaskState> {
+    const context = Context.current();
+    /** When the current phase, unknown to the workflow, is due to be reported. */
+    const reportAt = (): number => {
+      const current = progress.phases.at(-1);
+      return current && current.phase !== knownPhase ? Date.parse(current.at) + reportAfterMs : Infinity;
+    };
+    const stream = eventStreams?.for(node);
+    let afterSeq = 0;
+    const record = (phase: string, at: number, source: DetectionSource): void => {
+      if (phase === progress.phase) return;
+      recordDetection(source);
+      progress.phase = phase;
+      progress.phases.push({ phase, at: new Date(at).toISOString() });
+    };
+    // KDF never pushes a task's initial phase: with a stream, the first read comes at once instead of after a wait
+    let readNow = stream !== undefined && progress.phase === null;
+    for (;;) {
+      const nextReadMs = readNow
+        ? 0
+        : stream?.connected
+          ? policy.maxIntervalMs
+          : nextScheduledRead(Date.parse(startedAt), policy) - Date.now();
+      readNow = false;
+      const waitMs = Math.min(nextReadMs, reportAt() - Date.now());
+      const pushed = await waitWithHeartbeats(Math.max(0, waitMs), progress, stream, taskId, afterSeq);
+      afterSeq = pushed.at(-1)?.seq ?? afterSeq;
+      let confirm = pushed.length === 0;
+      for (const event of pushed) {
+        const state = event.status && taskState(event.status);
+        if (state?.kind === 'in_progress') record(state.phase, event.at, 'push');
+        else confirm = true; // a finish (or an unreadable frame) is confirmed by a read
+      }
+      if (confirm) {
+        progress.polls += 1;
+        const state = await readStatus(node, taskId);
+        const source = pushed.length > 0 ? 'push' : 'poll';
+        if (state.kind !== 'in_progress') {
+          recordDetection(source);
+          stream?.forget(taskId);
+          if (state.kind === 'lost' && progress.okRead) return { kind: 'ok', result: progress.okRead };
+          if (state.kind !== 'ok') return state;
+          progress.okRead = state.result;
+          context.heartbeat(progress);
+          return confirmOk(node, ticker, taskId, state);
+        }
+        // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
+        if (wentBackwards(progress.phase, state.phase)) return { kind: 'lost' };
+        record(state.phase, Date.now(), source);
+      }
+      context.heartbeat(progress);
+      if (Date.now() >= reportAt()) return { kind: 'in_progress', phase: progress.phase ?? 'unknown' };
+    }
+  }
+
+  /**
+   * `start`, heartbeating every `everyMs` (and at once when `atOnce`): a worker that dies is noticed at the heartbeat
+   * timeout. The SDK sends a heartbeat at once only when none went out within the last 0.8 × heartbeat timeout.
+   */
+  async function startWithHeartbeats(
+    { node, ticker, platformCoin, activationParams }: StartInput,
+    attemptEnd: number,
+    { everyMs, atOnce }: { everyMs: number; atOnce: boolean }
+  ): Promise<StartResult> {
+    const heartbeats = setInterval(() => Context.current().heartbeat(), everyMs);
+    if (atOnce) Context.current().heartbeat();
+    try {
+      return await asFailures(() => start(node, ticker, platformCoin, activationParams, attemptEnd));
+    } finally {
+      clearInterval(heartbeats);
+    }
+  }
+
   async function start(
     node: string,
     ticker: string,
@@ -190,16 +277,20 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
     }
     const requestTimeoutMs = nodes.get(node)?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (Date.now() + requestTimeoutMs + INIT_SEND_MARGIN_MS > attemptEnd) {
-      const message = `no time left in this attempt to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
+      const until = new Date(attemptEnd).toISOString();
+      const message = `no time left until ${until} to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
       return { kind: 'not_sent', error: { type: 'InitAttemptTooLate', message } };
     }
+    // the init call as a whole, a wait for a node request slot included: what a stop may have to wait for (G1)
+    const initBound = requestTimeoutMs + INIT_SEND_MARGIN_MS;
     const stream = eventStreams?.for(node);
     try {
       // Not the activity's cancellation: an init on the wire is awaited, so that its task id is learned. This
-      // signal fires only when the attempt is over: an init still waiting for a node request slot is never sent.
+      // signal fires only when the attempt is over or the call has had its bound: an init still waiting for a node
+      // request slot then is never sent.
       const { task_id: taskId } = await client.initLightning(
         { ticker, activation_params: activationParams, ...(stream && { client_id: stream.clientId }) },
-        { signal: AbortSignal.timeout(Math.max(0, attemptEnd - INIT_SEND_MARGIN_MS - Date.now())) }
+        { signal: AbortSignal.timeout(Math.max(0, Math.min(attemptEnd - INIT_SEND_MARGIN_MS - Date.now(), initBound))) }
       );
       return { kind: 'started', taskId, startedAt: new Date().toISOString() };
     } catch (error) {
@@ -228,101 +319,27 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
      * `not_sent` or `in_doubt`. An attempt sends only while its schedule-to-close leaves room for the reply, so an
      * attempt Temporal has given up on (a busy or slow worker) does not start a task after the workflow moved on.
      */
-    async [START_ACTIVITY]({ node, ticker, platformCoin, activationParams }: StartInput): Promise<StartResult> {
+    async [START_ACTIVITY](input: StartInput): Promise<StartResult> {
       const { info } = Context.current();
       // when Temporal gives up on this attempt (schedule-to-close counts the wait for a worker slot too)
       const attemptEnd = info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
-      // a worker that dies is noticed at the heartbeat timeout, not at the end of the attempt
-      const heartbeats = setInterval(() => Context.current().heartbeat(), START_HEARTBEAT_MS);
-      Context.current().heartbeat();
-      try {
-        return await asFailures(() => start(node, ticker, platformCoin, activationParams, attemptEnd));
-      } finally {
-        clearInterval(heartbeats);
-      }
+      return startWithHeartbeats(input, attemptEnd, { everyMs: START_HEARTBEAT_MS, atOnce: true });
     },
 
     /**
-     * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
-     * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken
-     * as they come and only a finish is confirmed with a read. Heartbeats carry what was seen (the live view, see
-     * `PollHeartbeat`), so a retry after a worker crash resumes where the crashed attempt stopped. Returns at once
-     * after the read that saw the task finish: nothing may come between KDF's answer and the activity's result.
+     * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`
+     * (see `follow`). Heartbeats carry what was seen (the live view, see `PollHeartbeat`), so a retry after a worker
+     * crash resumes where the crashed attempt stopped.
      */
-    async [POLL_ACTIVITY]({
-      node,
-      ticker,
-      taskId,
-      startedAt,
-      knownPhase,
-      policy,
-      reportAfterMs,
-    }: PollInput): Promise<PollResult> {
+    async [POLL_ACTIVITY](input: PollInput): Promise<PollResult> {
       const context = Context.current();
       const progress: PollHeartbeat = (context.info.heartbeatDetails as PollHeartbeat | undefined) ?? {
-        phase: knownPhase,
+        phase: input.knownPhase,
         phases: [],
         polls: 0,
       };
-      const finish = (state: TaskState): PollResult => ({
-        phases: progress.phases,
-        state,
-        polls: progress.polls,
-        attempt: context.info.attempt,
-        ...(progress.lastError && { lastError: progress.lastError }),
-      });
-      /** When the current phase, unknown to the workflow, is due to be reported. */
-      const reportAt = (): number => {
-        const current = progress.phases.at(-1);
-        return current && current.phase !== knownPhase ? Date.parse(current.at) + reportAfterMs : Infinity;
-      };
-      const stream = eventStreams?.for(node);
-      let afterSeq = 0;
-      const record = (phase: string, at: number, source: DetectionSource): void => {
-        if (phase === progress.phase) return;
-        recordDetection(source);
-        progress.phase = phase;
-        progress.phases.push({ phase, at: new Date(at).toISOString() });
-      };
-      // KDF never pushes a task's initial phase: with a stream, the first read comes at once instead of after a wait
-      let readNow = stream !== undefined && progress.phase === null;
       try {
-        for (;;) {
-          const nextReadMs = readNow
-            ? 0
-            : stream?.connected
-              ? policy.maxIntervalMs
-              : nextScheduledRead(Date.parse(startedAt), policy) - Date.now();
-          readNow = false;
-          const waitMs = Math.min(nextReadMs, reportAt() - Date.now());
-          const pushed = await waitWithHeartbeats(Math.max(0, waitMs), progress, stream, taskId, afterSeq);
-          afterSeq = pushed.at(-1)?.seq ?? afterSeq;
-          let confirm = pushed.length === 0;
-          for (const event of pushed) {
-            const state = event.status && taskState(event.status);
-            if (state?.kind === 'in_progress') record(state.phase, event.at, 'push');
-            else confirm = true; // a finish (or an unreadable frame) is confirmed by a read
-          }
-          if (confirm) {
-            progress.polls += 1;
-            const state = await readStatus(node, taskId);
-            const source = pushed.length > 0 ? 'push' : 'poll';
-            if (state.kind !== 'in_progress') {
-              recordDetection(source);
-              stream?.forget(taskId);
-              if (state.kind === 'lost' && progress.okRead) return finish({ kind: 'ok', result: progress.okRead });
-              if (state.kind !== 'ok') return finish(state);
-              progress.okRead = state.result;
-              context.heartbeat(progress);
-              return finish(await confirmOk(node, ticker, taskId, state));
-            }
-            // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
-            if (wentBackwards(progress.phase, state.phase)) return finish({ kind: 'lost' });
-            record(state.phase, Date.now(), source);
-          }
-          context.heartbeat(progress);
-          if (Date.now() >= reportAt()) return finish({ kind: 'in_progress', phase: progress.phase ?? 'unknown' });
-        }
+        return pollResult(progress, await follow(input, progress));
       } catch (error) {
         if (error instanceof KdfError) {
           // Seen by the next attempt, which reports it to the workflow's progress.
@@ -332,6 +349,12 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
         throw toApplicationFailure(error);
       }
     },
+
+    // The first heartbeat the SDK sends at once: a quick init's task id goes out with it, unthrottled (activate.ts)
+    [ACTIVATE_ACTIVITY]: createActivate({
+      start: (input) => startWithHeartbeats(input, Infinity, { everyMs: ACTIVATE_START_HEARTBEAT_MS, atOnce: false }),
+      follow,
+    }),
 
     /**
      * Compensation: cancels the task unless the coin is enabled (KDF's cancel hook would remove the coin whichever
@@ -380,4 +403,15 @@ async function asFailures<T>(body: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw toApplicationFailure(error);
   }
+}
+
+/** What a poll returns: what it saw, and the state it ended on. */
+export function pollResult(progress: PollHeartbeat, state: TaskState): PollResult {
+  return {
+    phases: progress.phases,
+    state,
+    polls: progress.polls,
+    attempt: Context.current().info.attempt,
+    ...(progress.lastError && { lastError: progress.lastError }),
+  };
 }

@@ -1,4 +1,5 @@
 export { createActivities } from './enablement.js';
+export type { ActivateInput, ActivateResult, FollowError } from './activate.js';
 export type {
   ActivationResult,
   ActivityDependencies,

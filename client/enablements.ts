@@ -141,7 +141,7 @@ export async function cancelEnablement(
 
 /**
  * The progress of an enablement. For a running one, the live view: the workflow's `progress` query merged with the
- * heartbeat of its pending `pollTask` activity (see {@link mergePollHeartbeat}); the query alone when that heartbeat
+ * heartbeat of its pending `pollTask` or `activate` activity (see {@link mergePollHeartbeat}); the query alone when that heartbeat
  * is missing or unreadable. For a finished one,
  * built from its report (the query needs a live run).
  */

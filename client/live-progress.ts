@@ -1,20 +1,25 @@
 // The live view of a running enablement: the workflow's `progress` query, brought up to date with the heartbeat of
-// its pending `pollTask` activity (the workflow itself only learns the phases that lasted a while).
+// its pending `pollTask` (v2) or `activate` (v5) activity (the workflow itself only learns the phases that lasted a
+// while, and, from v5 on, its task id only when `activate` returns).
 import { fromPayloadsAtIndex } from '@temporalio/common';
 import type { ActivitySerializationContext, LoadedDataConverter, Payload } from '@temporalio/common';
 import { z } from 'zod';
-import { ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
+import { ACTIVATE_ACTIVITY, ACTIVATING_PHASE, Outcome, POLL_ACTIVITY, STARTING_PHASE } from '../workflows/api.js';
 import type { EnablementProgress, PhaseRecord, PollHeartbeat } from '../workflows/api.js';
 
 const PhaseRecordShape = z.object({ phase: z.string(), at: z.string() });
 
-/** What `pollTask` heartbeats; unknown extra fields are dropped, anything else missing or mistyped is rejected. */
+/** What `pollTask` and `activate` heartbeat; unknown extra fields are dropped, anything else missing or mistyped is rejected. */
 export const PollHeartbeatShape = z.object({
   phase: z.string().nullable(),
   phases: z.array(PhaseRecordShape),
   polls: z.int().min(0),
   lastError: z.object({ type: z.string(), message: z.string(), at: z.string() }).exactOptional(),
+  task: z.object({ taskId: z.int().min(0), startedAt: z.string() }).exactOptional(),
 }) satisfies z.ZodType<PollHeartbeat>;
+
+/** The activities that heartbeat a {@link PollHeartbeat}: v2's poll, v5's one activity. */
+const FOLLOWING_ACTIVITIES = new Set([POLL_ACTIVITY, ACTIVATE_ACTIVITY]);
 
 /** The fields of a pending activity (`describe().raw.pendingActivities[]`) this module reads. */
 export interface PendingActivityLike {
@@ -29,7 +34,7 @@ export interface PendingActivityLike {
 export type LivePoll = PollHeartbeat & { attempt: number };
 
 /**
- * The heartbeat of the pending {@link POLL_ACTIVITY} activity, decoded the way the worker encoded it (payload codecs,
+ * The heartbeat of the pending {@link POLL_ACTIVITY} or {@link ACTIVATE_ACTIVITY} activity, decoded the way the worker encoded it (payload codecs,
  * last one first, then the payload converter; activity serialization context) and checked against
  * {@link PollHeartbeatShape}. Undefined when no such activity is pending, it has not heartbeated yet, its details do
  * not decode (e.g. encrypted with a key this client lacks) or do not have the expected shape: never throws.
@@ -41,7 +46,8 @@ export async function decodePollHeartbeat(
 ): Promise<LivePoll | undefined> {
   const poll = pendingActivities?.find(
     (activity) =>
-      activity.activityType?.name === POLL_ACTIVITY && (activity.heartbeatDetails?.payloads?.length ?? 0) > 0
+      FOLLOWING_ACTIVITIES.has(activity.activityType?.name ?? '') &&
+      (activity.heartbeatDetails?.payloads?.length ?? 0) > 0
   );
   const payloads = poll?.heartbeatDetails?.payloads;
   if (!poll || !payloads) return undefined;
@@ -84,7 +90,9 @@ function laterError(first: LastError | undefined, second: LastError | undefined)
  *   the poll ends);
  * - `lastError`: the later of the two;
  * - `phase`: the heartbeat's while the task runs, i.e. when the workflow says `activating`, or names a KDF phase
- *   the heartbeat has moved on from. The workflow's own steps (`starting`, `cancelling`, an outcome) stay.
+ *   the heartbeat has moved on from. The workflow's own steps (`starting`, `cancelling`, an outcome) stay, except
+ *   that `starting` becomes `activating` once the heartbeat names a task;
+ * - `taskId`: the heartbeat's task while the task runs (v5: the workflow learns it only when `activate` returns).
  *
  * A heartbeat whose newest phase the workflow already lists is from a poll that has since ended and reported (read
  * just before the query): it is ignored. So is any heartbeat once the workflow has an outcome.
@@ -104,7 +112,14 @@ export function mergePollHeartbeat(
     pollCount: progress.pollCount + heartbeat.polls,
     retries: progress.retries + (heartbeat.attempt ?? 1) - 1,
   };
-  const taskRuns = progress.phase === ACTIVATING_PHASE || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
+  // v5: the workflow learns its task when the activity returns; until then the heartbeat names it
+  const learning =
+    heartbeat.task !== undefined && (progress.phase === STARTING_PHASE || !WORKFLOW_STEPS.has(progress.phase));
+  if (learning && heartbeat.task) {
+    merged.taskId = heartbeat.task.taskId;
+    if (progress.phase === STARTING_PHASE) merged.phase = ACTIVATING_PHASE;
+  }
+  const taskRuns = merged.phase === ACTIVATING_PHASE || (added.length > 0 && !WORKFLOW_STEPS.has(progress.phase));
   if (heartbeat.phase !== null && taskRuns) merged.phase = heartbeat.phase;
   const lastError = laterError(progress.lastError, heartbeat.lastError);
   if (lastError) merged.lastError = lastError;

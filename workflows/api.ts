@@ -189,11 +189,32 @@ export const POLL_ACTIVITY = 'pollTask';
  * enabled; one attempt each time (the workflow decides about another).
  */
 export const START_ACTIVITY = 'startTask';
+/**
+ * The activity of an enablement from v5 on: `get_enabled_coins`, one `task::enable_lightning::init` unless the coin
+ * is enabled, then it follows the task as {@link POLL_ACTIVITY} does (or only follows a task it is given). One
+ * attempt each time; its heartbeat carries the task id from init's reply on (`PollHeartbeat.task`).
+ */
+export const ACTIVATE_ACTIVITY = 'activate';
 /** The activity that cancels a task unless its coin is enabled, then reads `get_enabled_coins`. */
 export const COMPENSATE_ACTIVITY = 'compensateTask';
 
-/** The heartbeat details of {@link POLL_ACTIVITY}: the UI shows them under "pending activities". */
+/** A KDF task and when init returned it (the polling schedule counts from there). */
+export interface TaskHandle {
+  taskId: number;
+  /** ISO-8601 */
+  startedAt: string;
+}
+
+/**
+ * The heartbeat details of {@link POLL_ACTIVITY} and {@link ACTIVATE_ACTIVITY}: the UI shows them under "pending
+ * activities".
+ */
 export interface PollHeartbeat {
+  /**
+   * The task followed ({@link ACTIVATE_ACTIVITY} only): a workflow whose activity timed out (a dead worker) learns
+   * it from the last heartbeat, `TimeoutFailure.lastHeartbeatDetails`.
+   */
+  task?: TaskHandle;
   /** The task's current InProgress phase, null before the first status is known. */
   phase: string | null;
   /** Phases first seen by this poll, oldest first (earlier ones are in the workflow's progress). */

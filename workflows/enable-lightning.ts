@@ -1,12 +1,12 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { EnablementActivities, PollResult, StartResult, TaskError, TaskState } from '../activities/index.js';
+import type { ActivateResult, EnablementActivities, PollResult, TaskError, TaskState } from '../activities/index.js';
 import {
   cancelSignal,
   COMPENSATION_WORKFLOW,
@@ -32,6 +32,7 @@ import {
   type EnablementReport,
   type PollPolicy,
 } from './api.js';
+import { afterTask, checkLostTasks, noTask, pause, taskInHeartbeat, unansweredInit } from './activation-steps.js';
 import { EnablementRun } from './enablement-run.js';
 import { failureOf } from './failures.js';
 import { countOne, WORKFLOW_COUNTERS } from './metrics.js';
@@ -45,11 +46,6 @@ const DEFAULT_POLL: PollPolicy = { initialIntervalMs: 1_000, maxIntervalMs: 15_0
  * poll's heartbeat details are the live view.
  */
 const PHASE_REPORT_AFTER_MS = 30_000;
-/** Tasks KDF may lose (restarts) before the enablement gives up with `KdfTaskLost`. */
-const MAX_LOST_TASKS = 2;
-/** Pause before another init after one that got no reply or lost to a task of this enablement: 1 s, doubling. */
-const INIT_PAUSE_FIRST_MS = 1_000;
-const INIT_PAUSE_MAX_MS = 15_000;
 
 /**
  * G1's budget after a stop is 60 s: an init on the wire (its attempt ends 30 s after it was scheduled) and then one
@@ -71,6 +67,22 @@ const poller = proxyActivities<EnablementActivities>({
   cancellationType: ActivityCancellationType.TRY_CANCEL,
   retry: RETRY,
 });
+/**
+ * v5: the one activity of the happy path, in the cancellable activation scope. One attempt, and the workflow's loop
+ * decides about another (a Temporal retry waiting out its backoff would be cancelled by the server with no heartbeat
+ * details, and the task id with them). A cancel waits for the activity to return what it knows (an init on the wire
+ * is awaited, bounded by the node's request timeout); a dead worker is noticed at the heartbeat timeout, and its last
+ * heartbeat names the task. docs/guarantees.md G1 has the bound.
+ */
+const activator = proxyActivities<EnablementActivities>({
+  startToCloseTimeout: '1 day',
+  heartbeatTimeout: '10 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { maximumAttempts: 1 },
+});
+/** Enablements from v5 on run preflight, init and the poll in one activity (`activate`); v2 ones replay as before. */
+const ONE_ACTIVITY_PATCH = 'one-activation-activity';
+
 /** One attempt too: no retrying activity runs in the non-cancellable scope compensation needs. */
 const compensation = proxyActivities<EnablementActivities>({
   scheduleToCloseTimeout: COMPENSATION_ATTEMPT,
@@ -100,7 +112,9 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
 
   let failure: unknown;
   try {
-    await activation.run(() => activate(run, settings.poll));
+    await activation.run(() =>
+      patched(ONE_ACTIVITY_PATCH) ? activateInOne(run, settings) : activate(run, settings.poll)
+    );
   } catch (error) {
     failure = error;
   } finally {
@@ -113,69 +127,80 @@ export async function enableLightning(input: EnableLightningInput): Promise<Enab
 async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
   const { node, ticker, platformCoin, activationParams } = run.input;
   for (let pauses = 0; ;) {
-    if (run.lostTasks > MAX_LOST_TASKS) {
-      throw ApplicationFailure.create({
-        type: FailureType.taskLost,
-        message: `KDF lost ${run.lostTasks} tasks of ${ticker}; is node ${node} restarting?`,
-        nonRetryable: true,
-      });
-    }
+    checkLostTasks(run);
     // An init on the wire is awaited (one bounded attempt), so that a stop meanwhile learns the task to cancel.
     const init = await CancellationScope.nonCancellable(() =>
       startOnce
         .startTask({ node, ticker, activationParams, ...(platformCoin !== undefined && { platformCoin }) })
         .catch(unansweredInit)
     );
-    if (init.kind === 'already_enabled') {
-      run.finish = { kind: 'enabled', alreadyEnabled: run.taskId === null && run.initsInDoubt === 0 };
-      return;
-    }
-    if (init.kind === 'not_sent' || init.kind === 'in_doubt') {
-      if (init.kind === 'in_doubt') run.initsInDoubt += 1;
-      run.retries += 1;
-      run.noteError(init.error);
+    if (init.kind !== 'started') {
+      if (noTask(run, init) === 'done') return;
       await sleep(pause(pauses++));
       continue;
     }
-    run.startTask(init.taskId);
-    const state = await pollToEnd(run, init.taskId, policy, init.startedAt);
-    if (state.kind === 'ok') {
-      run.finish = { kind: 'enabled', alreadyEnabled: false, result: state.result };
-      return;
-    }
-    if (state.kind === 'lost') {
-      run.lostTasks += 1;
-      run.noteError({ type: FailureType.taskLost, message: `KDF lost task ${init.taskId}; checking the node again` });
-      continue;
-    }
-    if (!lostToOwnTask(run, state.error)) {
-      run.finish = state;
-      return;
-    }
-    run.noteError(state.error);
-    await sleep(pause(pauses++));
+    run.startTask(init.taskId, init.startedAt);
+    const next = afterTask(run, init.taskId, await pollToEnd(run, init.taskId, policy, init.startedAt));
+    if (next === 'done') return;
+    if (next === 'pause') await sleep(pause(pauses++));
   }
 }
 
 /**
- * Whether a task's error may come from another task of this enablement, which then holds the coin or the port
- * (docs/guarantees.md G4): `L2IsAlreadyActivated` always (preflight then sees whose coin it is), a port clash
- * once an init of this enablement is in doubt. KDF reports the clash as `Internal` with the OS's text, the one
- * task error whose text KDF's own docs give (contract §7.0).
+ * v5: as `activate`, with preflight, init and the poll in one activity per step. A failed activity that did not
+ * follow a known task may have sent an init (its heartbeat, the only record, may have been lost): unless its last
+ * heartbeat names the task, it counts as an init in doubt (G4: over-counting only makes a port clash non-final).
  */
-const lostToOwnTask = (run: EnablementRun, error: TaskError): boolean =>
-  error.type === 'L2IsAlreadyActivated' ||
-  (run.initsInDoubt > 0 && error.type === 'Internal' && PORT_CLASH.test(error.message));
-const PORT_CLASH = /Address already in use/i;
-
-const pause = (pauses: number): number => Math.min(INIT_PAUSE_FIRST_MS * 2 ** pauses, INIT_PAUSE_MAX_MS);
-
-/** An init activity that failed without KDF's refusal (the worker died, the attempt timed out) may have sent it. */
-function unansweredInit(error: unknown): StartResult {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof ApplicationFailure && cause.nonRetryable) throw error;
-  const failure = failureOf(error);
-  return { kind: 'in_doubt', error: { type: failure.type, message: failure.message } };
+async function activateInOne(run: EnablementRun, settings: Settings): Promise<void> {
+  const { node, ticker, platformCoin, activationParams } = run.input;
+  for (let pauses = 0; ;) {
+    checkLostTasks(run);
+    const following = run.runningTask();
+    let result: ActivateResult;
+    try {
+      result = await activator.activate({
+        node,
+        ticker,
+        activationParams,
+        ...(platformCoin !== undefined && { platformCoin }),
+        ...(following && { following }),
+        knownPhase: run.kdfPhase,
+        policy: settings.poll,
+        reportAfterMs: PHASE_REPORT_AFTER_MS,
+      });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const failed = unansweredInit(error);
+      if (following === undefined) {
+        const task = taskInHeartbeat(error);
+        if (task !== undefined) run.learnTask(task);
+        else run.initsInDoubt += 1;
+      }
+      run.retries += 1;
+      run.noteError(failed.error);
+      await sleep(pause(pauses++));
+      continue;
+    }
+    if (result.kind !== 'followed') {
+      if (noTask(run, result) === 'done') return;
+      await sleep(pause(pauses++));
+      continue;
+    }
+    if (result.task.taskId !== run.task?.taskId) run.learnTask(result.task);
+    run.recordPoll(result.poll);
+    const state = result.poll.state;
+    if (result.error !== undefined) {
+      const { type, message, retryable } = result.error;
+      if (!retryable) throw ApplicationFailure.create({ type, message, nonRetryable: true });
+      run.retries += 1;
+      run.noteError(result.error);
+      await sleep(pause(pauses++));
+    } else if (state.kind !== 'in_progress') {
+      const next = afterTask(run, result.task.taskId, state);
+      if (next === 'done') return;
+      if (next === 'pause') await sleep(pause(pauses++));
+    }
+  }
 }
 
 async function pollToEnd(

@@ -12,6 +12,7 @@ import {
   type EnablementReport,
   type Outcome,
   type PhaseRecord,
+  type TaskHandle,
 } from './api.js';
 import { countOne, WORKFLOW_COUNTERS } from './metrics.js';
 
@@ -27,6 +28,7 @@ export class EnablementRun {
   phase: string = STARTING_PHASE;
   kdfPhase: string | null = null;
   taskId: number | null = null;
+  task: TaskHandle | undefined;
   /** The known task may still be running: compensation cancels it unless the coin is enabled. */
   taskRunning = false;
   phases: PhaseRecord[] = [];
@@ -58,16 +60,28 @@ export class EnablementRun {
     this.publishDetails();
   }
 
-  startTask(taskId: number): void {
-    this.taskId = taskId;
-    this.taskRunning = true;
-    this.kdfPhase = null;
-    this.phase = ACTIVATING_PHASE;
+  /** v2 enablements: the task and the phase go to visibility as soon as init answers. */
+  startTask(taskId: number, startedAt: string): void {
+    this.learnTask({ taskId, startedAt });
     upsertSearchAttributes([
       { key: KdfPhaseAttribute, value: this.phase },
       { key: KdfTaskIdAttribute, value: taskId },
     ]);
+  }
+
+  /** From v5 on the task id reaches operators through the activity's heartbeat and the report, not visibility. */
+  learnTask(task: TaskHandle): void {
+    this.taskId = task.taskId;
+    this.task = task;
+    this.taskRunning = true;
+    this.kdfPhase = null;
+    this.phase = ACTIVATING_PHASE;
     this.publishDetails();
+  }
+
+  /** The task to follow: the known one while it may still be running. */
+  runningTask(): TaskHandle | undefined {
+    return this.taskRunning ? this.task : undefined;
   }
 
   enterPhase(phase: string): void {

@@ -13,7 +13,7 @@ import { ExitCode } from '../../client/exit-codes.js';
 import { decodePollHeartbeat, mergePollHeartbeat } from '../../client/live-progress.js';
 import type { PendingActivityLike } from '../../client/live-progress.js';
 import { lineView } from '../../client/output.js';
-import { enablementWorkflowId, POLL_ACTIVITY, START_ACTIVITY } from '../../workflows/api.js';
+import { ACTIVATE_ACTIVITY, enablementWorkflowId, POLL_ACTIVITY, START_ACTIVITY } from '../../workflows/api.js';
 import type { EnablementProgress, EnablementReport, PollHeartbeat } from '../../workflows/api.js';
 import { cliRun } from '../helpers/cli.js';
 
@@ -178,6 +178,22 @@ describe('mergePollHeartbeat', () => {
     expect(mergePollHeartbeat(finished, SEEN)).toBe(finished);
   });
 
+  test('v5: the heartbeat of activate names the task the workflow learns only when the activity returns', () => {
+    const task = { taskId: 812, startedAt: at(39) };
+    const starting = progress({ phase: 'starting', taskId: null });
+    expect(mergePollHeartbeat(starting, { ...SEEN, task })).toMatchObject({
+      phase: 'InitializingChannelManager',
+      taskId: 812,
+      phases: SEEN.phases,
+    });
+    expect(mergePollHeartbeat(starting, heartbeat({ task }))).toMatchObject({ phase: 'activating', taskId: 812 });
+    // a task lost and started again: the heartbeat's task is the current one
+    expect(mergePollHeartbeat(progress({ taskId: 7 }), heartbeat({ task })).taskId).toBe(812);
+    expect(mergePollHeartbeat(progress({ phase: 'cancelling' }), heartbeat({ task })).taskId).toBe(7);
+    // before init answers, the heartbeat carries no task: still starting
+    expect(mergePollHeartbeat(starting, heartbeat())).toMatchObject({ phase: 'starting', taskId: null });
+  });
+
   test('lastError: the later of the two; the workflow one on a tie or an unreadable heartbeat time', () => {
     const workflowError = { type: 'Timeout', message: 'slow', at: at(50) };
     const query = progress({ lastError: workflowError });
@@ -209,6 +225,15 @@ describe('decodePollHeartbeat', () => {
       { ...pending(payloads), attempt: 3 },
     ]);
     expect(found).toEqual({ ...SEEN, attempt: 3 });
+  });
+
+  test('the pending activate heartbeat (v5), its task included', async () => {
+    const task = { taskId: 812, startedAt: at(39) };
+    const payloads = await heartbeatPayloads({ ...SEEN, task });
+    const found = await decodePollHeartbeat(loaded(), owner, [pending(payloads, ACTIVATE_ACTIVITY)]);
+    expect(found).toEqual({ ...SEEN, task, attempt: 1 });
+    const badTask = await heartbeatPayloads({ ...SEEN, task: { taskId: 'x', startedAt: at(39) } });
+    expect(await decodePollHeartbeat(loaded(), owner, [pending(badTask, ACTIVATE_ACTIVITY)])).toBeUndefined();
   });
 
   test('encryption codec: decoded through the client data converter', async () => {

@@ -7,11 +7,11 @@ import {
   REPORT_MEMO_KEY,
   cancelSignal,
   progressQuery,
-  type EnablementProgress,
   type EnablementReport,
 } from '../../workflows/api.js';
 import { createKdfClient } from '../../activities/kdf/index.js';
 import type { Fault } from '../../simulator/index.js';
+import { liveProgress, taskStarted as taskKnown } from '../helpers/live-progress.js';
 import { committedHistories, recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
 import { EnablementStack, TEST_USERPASS, defaultActivation, eventually } from '../helpers/enablement-stack.js';
 import { historyText, secretFindings } from '../helpers/secret-scan.js';
@@ -66,12 +66,8 @@ async function enabledDespite(phaseMs: number, ...faults: Fault[]) {
   return { handle, simulator };
 }
 
-/** The progress once the workflow knows its KDF task. */
-const taskStarted = (handle: { query: (query: typeof progressQuery) => Promise<EnablementProgress> }) =>
-  eventually(
-    () => handle.query(progressQuery),
-    (p) => p.taskId !== null
-  );
+const live = (handle: { workflowId: string }) => liveProgress(stack.client, handle);
+const taskStarted = (handle: { workflowId: string }) => taskKnown(stack.client, handle);
 
 /** An enablement stuck in its first phase, once the workflow has started its task. */
 async function startHangingEnablement(poll = fastPoll) {
@@ -109,10 +105,14 @@ test('happy path: every phase observed, address and balance reported, history bo
 
   const stats = simulator.stats();
   expect(stats.calls[INIT]).toBe(1);
-  // one start activity, one poll activity that returns when the task finishes, and the search attribute updates
+  // one activity (preflight, init, the poll to the task's end), the outcome's search attribute, two workflow tasks
   const events = await historyEvents(handle.workflowId);
-  expect(events.length).toBeLessThanOrEqual(22);
-  console.info(`happy path: ${events.length} history events, ${stats.calls[STATUS]} status calls`);
+  const workflowTasks = events.filter((event) => event.workflowTaskCompletedEventAttributes).length;
+  expect(events.length).toBeLessThanOrEqual(15);
+  expect(workflowTasks).toBeLessThanOrEqual(3);
+  console.info(
+    `happy path: ${events.length} history events, ${workflowTasks} workflow tasks, ${stats.calls[STATUS]} status calls`
+  );
 });
 
 test('a ticker already enabled succeeds without an init call', async () => {
@@ -292,8 +292,8 @@ test('a task id that a restarted KDF gave to another ticker is not taken for thi
   expect(other.task_id).toBe(taskId);
 
   const progress = await eventually(
-    () => handle.query(progressQuery),
-    // the loss is noted before the new start returns; the new task id comes with it
+    () => live(handle),
+    // the loss is noted before the new task's activity returns; its heartbeat names the new task
     (p) => p.lastError?.type === 'KdfTaskLost' && p.taskId !== taskId,
     30_000
   );

@@ -15,6 +15,7 @@ import {
 } from '../../workflows/api.js';
 import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
 import { recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
+import { taskStarted } from '../helpers/live-progress.js';
 import { freePort } from '../e2e/helpers.js';
 
 const INIT = 'task::enable_lightning::init';
@@ -81,11 +82,8 @@ async function hangingEnablement(timeoutMs?: number) {
     poll: fastPoll,
     ...(timeoutMs !== undefined && { timeoutMs }),
   });
-  const { taskId } = await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.taskId !== null
-  );
-  return { node, simulator, handle, taskId: taskId as number };
+  const { taskId } = await taskStarted(stack.client, handle);
+  return { node, simulator, handle, taskId };
 }
 
 /** An enablement of `ticker` (fast polling) on a new node with `phaseMs` phases, `fault` injected first. */
@@ -194,6 +192,29 @@ test.concurrent(
   200_000
 );
 
+test.concurrent(
+  'G1/G2: a cancel while init is on the wire: its reply is awaited and the task it started is cancelled in time',
+  async () => {
+    const { simulator, handle } = await startThrough('tBTC-lightning-hang', 100, {
+      kind: 'slow-reply',
+      method: INIT,
+      latencyMs: 4_000,
+      count: 1,
+    });
+    await eventually(
+      () => simulator.stats(),
+      (stats) => (stats.calls[INIT] ?? 0) >= 1
+    );
+    const cancelledAt = await opsCancel(handle, 'init in flight', 'bob');
+    const { report, status } = await ending(handle);
+    expect(status).toBe('CANCELLED');
+    expect(report).toMatchObject({ outcome: 'cancelled', initsInDoubt: 0, compensation: { result: 'cancelled' } });
+    expect(report.taskId).not.toBeNull();
+    expect(simulator.stats()).toMatchObject({ cancelledTasks: 1, activeTasks: 0 });
+    expect(Date.now() - cancelledAt).toBeLessThan(G1_MARGIN_MS);
+  }
+);
+
 test.concurrent('G2/G3: a cancel accepted, then the task ends Ok: outcome enabled', async () => {
   const { simulator, handle } = await hangingEnablement();
   simulator.injectFault({ kind: 'complete-on-cancel', method: CANCEL });
@@ -225,10 +246,7 @@ test.concurrent(
       timeoutMs: 3_000,
       poll: slowPoll,
     });
-    await eventually(
-      () => handle.query(progressQuery),
-      (p) => p.taskId !== null
-    );
+    await taskStarted(stack.client, handle);
     simulator.restart();
     const { report } = await ending(handle);
     expect(report).toMatchObject({ outcome: 'timed_out', compensation: { result: 'not_found' } });

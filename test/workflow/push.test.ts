@@ -1,7 +1,8 @@
 import type { Scenario } from '../../simulator/index.js';
 import { defaultScenario } from '../../simulator/index.js';
-import { LIGHTNING_PHASES, progressQuery } from '../../workflows/api.js';
+import { LIGHTNING_PHASES } from '../../workflows/api.js';
 import { EnablementStack, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { taskStarted } from '../helpers/live-progress.js';
 
 const STATUS = 'task::enable_lightning::status';
 const PHASE_MS = 400;
@@ -54,10 +55,7 @@ test('with the event stream every phase is seen with a fraction of the status ca
 
 test('a stream dropped and refused mid-activation leaves polling to finish; push resumes when it is back', async () => {
   const { node, simulator, handle } = await enable({ eventStream: true });
-  await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.taskId !== null
-  );
+  await taskStarted(stack.client, handle);
   simulator.eventStreams.refuse(true);
   simulator.eventStreams.closeAll();
   const sentBefore = simulator.eventStreams.sent();

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { enablementWorkflowId, progressQuery } from '../../workflows/api.js';
-import { TEST_USERPASS, defaultActivation, eventually } from '../helpers/enablement-stack.js';
+import { enablementWorkflowId } from '../../workflows/api.js';
+import { TEST_USERPASS, defaultActivation } from '../helpers/enablement-stack.js';
+import { taskStarted } from '../helpers/live-progress.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
 
@@ -34,11 +35,7 @@ test('a worker killed mid-poll is replaced and the enablement completes with exa
     taskQueue,
     workflowId: enablementWorkflowId(node, 'tBTC-lightning'),
   });
-  await eventually(
-    () => handle.query(progressQuery),
-    (p) => p.taskId !== null,
-    30_000
-  );
+  await taskStarted(env.client, handle, 30_000);
   await killProcess(workers[0]!.child, 'SIGKILL');
   expect(simulator.stats().activeTasks).toBe(1);
 
