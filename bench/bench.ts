@@ -92,8 +92,9 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
     let floor: FloorResult | undefined;
     if (options.floor) {
       log(`bench: floor, ${enablements} trivial workflows`);
-      floor = await measureFloor(enablements, main.baseline.makespanMs, context);
-      log(`  floor: ${(floor.makespanMs / 1000).toFixed(1)} s`);
+      const makespans = { baselineMakespanMs: main.baseline.makespanMs, temporalMakespanMs: main.temporal.makespanMs };
+      floor = await measureFloor(enablements, makespans, context);
+      log(`  floor: ${(floor.makespanMs / 1000).toFixed(1)} s, cost ratio ${floor.costRatio}`);
     }
     const phaseComparison = [main];
     for (const phaseMs of otherPhasesMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));
@@ -113,7 +114,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
         workerTuning: { ...BENCH_WORKER_TUNING },
         workDir,
       },
-      targets: checkTargets(main, phaseComparison),
+      targets: checkTargets(main, phaseComparison, floor),
       phaseComparison,
       sweep,
       ...(floor && { floor }),

@@ -1,6 +1,6 @@
 /**
- * What Temporal recorded for each enablement of a run: when its workflow closed, its history length and the KDF
- * task id of its report. Read after the run, a few at a time.
+ * What Temporal recorded for each enablement of a run: when its workflow closed, its history length, how many
+ * workflow tasks it took and the KDF task id of its report. Read after the run, a few at a time.
  *
  * @module
  */
@@ -10,9 +10,15 @@ import type { Member } from './workload.js';
 
 const PARALLEL_READS = 50;
 
+interface HistoryCost {
+  historyLength: number;
+  /** Workflow tasks completed (the events a worker had to replay and answer). */
+  workflowTasks: number;
+}
+
 export type EnablementOutcome =
-  | { kind: 'enabled'; node: string; taskId: number; closedAt: number; historyLength: number }
-  | { kind: 'failed'; message: string; historyLength: number };
+  | ({ kind: 'enabled'; node: string; taskId: number; closedAt: number } & HistoryCost)
+  | ({ kind: 'failed'; message: string } & HistoryCost);
 
 export async function readOutcomes(client: Client, members: readonly Member[]): Promise<EnablementOutcome[]> {
   const outcomes: EnablementOutcome[] = [];
@@ -25,16 +31,20 @@ export async function readOutcomes(client: Client, members: readonly Member[]): 
 
 async function readOutcome(client: Client, { node, ticker }: Member): Promise<EnablementOutcome> {
   const handle = client.workflow.getHandle(enablementWorkflowId(node, ticker));
-  const description = await handle.describe();
-  const { historyLength, closeTime } = description;
+  const { closeTime } = await handle.describe();
+  const events = (await handle.fetchHistory()).events ?? [];
+  const cost: HistoryCost = {
+    historyLength: events.length,
+    workflowTasks: events.filter((event) => event.workflowTaskCompletedEventAttributes).length,
+  };
   try {
     const report = (await handle.result()) as EnablementReport;
     if (report.taskId === null || closeTime === undefined) {
-      return { kind: 'failed', message: `${ticker} on ${node}: enabled without a KDF task`, historyLength };
+      return { kind: 'failed', message: `${ticker} on ${node}: enabled without a KDF task`, ...cost };
     }
-    return { kind: 'enabled', node, taskId: report.taskId, closedAt: closeTime.getTime(), historyLength };
+    return { kind: 'enabled', node, taskId: report.taskId, closedAt: closeTime.getTime(), ...cost };
   } catch (error) {
-    return { kind: 'failed', message: `${ticker} on ${node}: ${(error as Error).message}`, historyLength };
+    return { kind: 'failed', message: `${ticker} on ${node}: ${(error as Error).message}`, ...cost };
   }
 }
 

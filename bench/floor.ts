@@ -51,11 +51,14 @@ export interface FloorResult {
   processCpuSeconds: number;
   /** makespan(floor) / makespan(baseline of the main run). */
   ratio: number;
+  /** makespan(kdf-lightning of the main run) / makespan(floor): how far above the server's floor it runs. */
+  costRatio: number;
 }
 
+/** @param main the makespans of the main run's baseline and kdf-lightning sides, which the ratios compare with */
 export async function measureFloor(
   workflows: number,
-  baselineMakespanMs: number,
+  main: { baselineMakespanMs: number; temporalMakespanMs: number },
   context: FloorContext
 ): Promise<FloorResult> {
   installRuntime();
@@ -104,7 +107,8 @@ export async function measureFloor(
         devServerCpuSeconds: context.devServerPid === undefined ? undefined : round(devServerSeconds, 2),
         databaseCpuSeconds: context.databasePid === undefined ? undefined : round(databaseSeconds, 2),
         processCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 2),
-        ratio: round(makespanMs / baselineMakespanMs, 3),
+        ratio: round(makespanMs / main.baselineMakespanMs, 3),
+        costRatio: round(main.temporalMakespanMs / makespanMs, 3),
       };
     });
   } finally {

@@ -40,6 +40,7 @@ export function formatReport(report: BenchReport): string {
         '-',
         (b) => `${b.eventsPerEnablement}, ${b.maxEventsPerEnablement}`
       ),
+      row('workflow tasks / enablement', '-', (b) => b.workflowTasksPerEnablement),
       row('fleet events / enablement', '-', (b) => b.fleetEventsPerEnablement),
       row('peak RSS, MB (script | worker)', a.scriptPeakRssMb, (b) => b.workerPeakRssMb),
       row('CPU, s (script | worker)', a.scriptCpuSeconds, (b) => b.workerCpuSeconds),
@@ -58,7 +59,8 @@ export function formatReport(report: BenchReport): string {
       `floor: ${floor.workflows} trivial workflows (one no-op activity each) in ${seconds(floor.makespanMs)} s, ` +
         `${floor.throughputPerSecond}/s; CPU, s: Temporal server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
         `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
-      `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`
+      `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`,
+      `cost ratio (kdf-lightning / floor): ${floor.costRatio}, how far above that floor kdf-lightning runs`
     );
   }
   lines.push(

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { FloorResult } from './floor.js';
 import type { RunResult } from './measure.js';
 
 export interface TargetCheck {
@@ -22,6 +23,13 @@ export const TARGETS = {
   workerPeakRssMb: 300,
 } as const;
 
+/** Cost per enablement near the server's floor (issue #18); the floor workflow takes 11 events and 2 workflow tasks. */
+export const COST_TARGETS = {
+  costRatio: 1.3,
+  meanEventsPerEnablement: 15,
+  workflowTasksPerEnablement: 3,
+} as const;
+
 /** Side (c), kdf-lightning + push (issue #10). */
 export const PUSH_TARGETS = {
   ratio: 1.3,
@@ -29,7 +37,7 @@ export const PUSH_TARGETS = {
   statusCallsPerEnablement: 3,
 } as const;
 
-export function checkTargets(main: RunResult, byPhase: readonly RunResult[]): TargetCheck[] {
+export function checkTargets(main: RunResult, byPhase: readonly RunResult[], floor?: FloorResult): TargetCheck[] {
   const { baseline, temporal, push } = main;
   const statusCallRatio = temporal.statusCallsPerEnablement / baseline.statusCallsPerEnablement;
   const checks: TargetCheck[] = [
@@ -57,7 +65,26 @@ export function checkTargets(main: RunResult, byPhase: readonly RunResult[]): Ta
     check('worker peak RSS, MB', `≤ ${TARGETS.workerPeakRssMb}`, temporal.workerPeakRssMb, (v) => {
       return v <= TARGETS.workerPeakRssMb;
     }),
+    check(
+      'history events per enablement (mean)',
+      `≤ ${COST_TARGETS.meanEventsPerEnablement}`,
+      temporal.eventsPerEnablement,
+      (v) => v <= COST_TARGETS.meanEventsPerEnablement
+    ),
+    check(
+      'workflow tasks per enablement (mean)',
+      `≤ ${COST_TARGETS.workflowTasksPerEnablement}`,
+      temporal.workflowTasksPerEnablement,
+      (v) => v <= COST_TARGETS.workflowTasksPerEnablement
+    ),
   ];
+  if (floor) {
+    checks.push(
+      check('cost ratio (kdf-lightning / floor)', `≤ ${COST_TARGETS.costRatio}`, floor.costRatio, (v) => {
+        return v <= COST_TARGETS.costRatio;
+      })
+    );
+  }
   if (push) {
     checks.push(
       check(

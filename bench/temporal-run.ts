@@ -35,6 +35,8 @@ export interface TemporalResult extends SideSummary {
   /** Mean history length of the enablement workflows (all of them, read with `describe()`). */
   eventsPerEnablement: number;
   maxEventsPerEnablement: number;
+  /** Mean workflow tasks completed per enablement workflow (the floor workflow takes 2). */
+  workflowTasksPerEnablement: number;
   /** The fleet workflow's events (every run) divided by the enablements; 0 on the direct path. */
   fleetEventsPerEnablement: number;
   workerPeakRssMb: number;
@@ -86,6 +88,7 @@ export async function runTemporal(
 
     const outcomes = await readOutcomes(context.client, workload.members);
     const events = outcomes.map(({ historyLength }) => historyLength);
+    const workflowTasks = outcomes.map((outcome) => outcome.workflowTasks);
     const fleetEvents = fleetId === undefined ? 0 : await historyLengthOfAllRuns(context.client, fleetId);
     const summary = summarize({
       enablements: workload.enablements,
@@ -103,6 +106,7 @@ export async function runTemporal(
       ...summary,
       eventsPerEnablement: round(events.reduce((sum, n) => sum + n, 0) / events.length, 1),
       maxEventsPerEnablement: Math.max(...events),
+      workflowTasksPerEnablement: round(workflowTasks.reduce((sum, n) => sum + n, 0) / workflowTasks.length, 2),
       fleetEventsPerEnablement: round(fleetEvents / workload.enablements, 1),
       workerPeakRssMb: round(workerAfter.peakRssMb, 1),
       workerCpuSeconds: round(workerAfter.cpuSeconds - workerBefore.cpuSeconds, 2),

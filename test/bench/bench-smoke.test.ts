@@ -59,6 +59,8 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   for (const side of [temporal, push]) {
     expect(side.eventsPerEnablement).toBeGreaterThan(10);
     expect(side.maxEventsPerEnablement).toBeLessThanOrEqual(80);
+    expect(side.workflowTasksPerEnablement).toBeGreaterThanOrEqual(2);
+    expect(side.workflowTasksPerEnablement).toBeLessThanOrEqual(side.eventsPerEnablement / 3);
     expect(side.fleetEventsPerEnablement).toBeGreaterThan(0);
     expect(side.workerPeakRssMb).toBeGreaterThan(0);
     expect(side.workerCpuSeconds).toBeGreaterThan(0);
@@ -76,6 +78,7 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(floor?.makespanMs).toBeGreaterThan(0);
   expect(floor?.throughputPerSecond).toBeGreaterThan(0);
   expect(floor?.ratio).toBeCloseTo((floor?.makespanMs ?? Number.NaN) / baseline.makespanMs, 2);
+  expect(floor?.costRatio).toBeCloseTo(temporal.makespanMs / (floor?.makespanMs ?? Number.NaN), 2);
 
   expect(report.targets.map(({ name }) => name)).toEqual(
     expect.arrayContaining([
@@ -83,11 +86,16 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
       'push: makespan ratio (kdf-lightning + push / baseline)',
       'push: p95 detection latency, ms',
       'push: status calls per enablement',
+      'history events per enablement (mean)',
+      'workflow tasks per enablement (mean)',
+      'cost ratio (kdf-lightning / floor)',
     ])
   );
   const table = output.join('\n');
   expect(table).toContain('kdf-lightning + push');
   expect(table).toContain('floor ratio (floor / baseline)');
+  expect(table).toContain('cost ratio (kdf-lightning / floor)');
+  expect(table).toContain('workflow tasks / enablement');
 
   // `--cluster` lays two such reports side by side (its run against the cluster is too slow for npm test)
   const comparison = formatServerComparison({ generatedAt: report.generatedAt, devServer: report, cluster: report });

@@ -195,11 +195,16 @@ test.concurrent(
 test.concurrent(
   'G1/G2: a cancel while init is on the wire: its reply is awaited and the task it started is cancelled in time',
   async () => {
-    const { simulator, handle } = await startThrough('tBTC-lightning-hang', 100, {
-      kind: 'slow-reply',
-      method: INIT,
-      latencyMs: 4_000,
-      count: 1,
+    // KDF takes 12 s to answer init (within the node's 15 s request timeout): the cancel reaches the activity at its
+    // first heartbeat (4 s in), while the init is still on the wire
+    const { id: node, simulator } = await stack.addNode({ phaseMs: 100 });
+    stack.nodes.set(node, { ...stack.nodes.get(node)!, requestTimeoutMs: 15_000 });
+    simulator.injectFault({ kind: 'slow-reply', method: INIT, latencyMs: 12_000, count: 1 });
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning-hang',
+      activationParams: defaultActivation,
+      poll: fastPoll,
     });
     await eventually(
       () => simulator.stats(),
