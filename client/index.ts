@@ -68,6 +68,7 @@ export {
   fleetNodesOf,
   Outcome,
   DEFAULT_TASK_QUEUE,
+  ACTIVATE_ACTIVITY,
   POLL_ACTIVITY,
 } from '../workflows/api.js';
 export type {
@@ -75,6 +76,7 @@ export type {
   EnablementReport,
   EnablementProgress,
   PollHeartbeat,
+  TaskHandle,
   LightningActivationParams,
   CancelRequest,
   FleetInput,

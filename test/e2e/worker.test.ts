@@ -1,6 +1,6 @@
 // The worker process end to end: configuration errors, JSON logs without secrets, Prometheus metrics, SIGTERM.
 // The two enablement cases have their own task queue, node and worker processes and mostly wait: they run at once.
-import { LIGHTNING_PHASES, START_ACTIVITY } from '../../workflows/api.js';
+import { ACTIVATE_ACTIVITY, LIGHTNING_PHASES } from '../../workflows/api.js';
 import type { EnablementReport } from '../../workflows/api.js';
 import { cliRun } from '../helpers/cli.js';
 import type { Proc } from './helpers.js';
@@ -95,7 +95,7 @@ test.concurrent(
     expect(lines.some((line) => line.workflowId === workflowId && line.msg === 'Workflow completed')).toBe(true);
     expect(
       lines.some(
-        (line) => line.workflowId === workflowId && line.activityType === START_ACTIVITY && line.level === 'debug'
+        (line) => line.workflowId === workflowId && line.activityType === ACTIVATE_ACTIVITY && line.level === 'debug'
       )
     ).toBe(true);
     expect(proc.stdout + proc.stderr).not.toContain(USERPASS);
