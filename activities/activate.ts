@@ -8,12 +8,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PollHeartbeat, PollPolicy, TaskHandle } from '../workflows/api.js';
 import { toApplicationFailure } from './kdf/index.js';
-import type { TaskError, TaskState } from './poll.js';
+import type { ActivationResult, TaskError, TaskState } from './poll.js';
 import type { PollInput, PollResult, StartInput, StartResult } from './enablement.js';
 
 export interface ActivateInput extends StartInput {
   /** A task of this enablement that is still running: follow it, with no preflight and no init. */
   following?: TaskHandle;
+  /** An Ok an earlier activity read for `following` and could not confirm (see `PollHeartbeat.okRead`). */
+  okRead?: ActivationResult;
   /** The task's phase the workflow already recorded. */
   knownPhase: string | null;
   policy: PollPolicy;
@@ -29,7 +31,7 @@ export type ActivateResult =
    * was cancelled (`in_progress`), or a KDF failure stopped it (`error`, with the task still running as far as
    * anyone knows). Once a task is known the activity returns, never fails, so that the workflow keeps it.
    */
-  | { kind: 'followed'; task: TaskHandle; poll: PollResult; error?: FollowError };
+  | { kind: 'followed'; task: TaskHandle; poll: PollResult; error?: FollowError; okRead?: ActivationResult };
 
 /** A KDF failure (or our own) that stopped following a task; a retryable one may pass if the task is followed again. */
 export type FollowError = TaskError & { retryable: boolean };
@@ -58,12 +60,14 @@ export function createActivate({ start, follow }: ActivateSteps) {
       task = { taskId: started.taskId, startedAt: started.startedAt };
     }
     const progress: PollHeartbeat = { task, phase: input.knownPhase, phases: [], polls: 0 };
+    if (input.okRead !== undefined) progress.okRead = input.okRead;
     context.heartbeat(progress);
     const followed = (state: TaskState, error?: FollowError): ActivateResult => ({
       kind: 'followed',
       task,
       poll: { phases: progress.phases, state, polls: progress.polls, attempt: context.info.attempt },
       ...(error && { error }),
+      ...(error && progress.okRead && { okRead: progress.okRead }),
     });
     const { node, ticker, knownPhase, policy, reportAfterMs } = input;
     try {

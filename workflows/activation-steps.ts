@@ -5,7 +5,7 @@
  * @module
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
-import type { StartResult, TaskError, TaskState } from '../activities/index.js';
+import type { ActivationResult, StartResult, TaskError, TaskState } from '../activities/index.js';
 import { FailureType, type PollHeartbeat, type TaskHandle } from './api.js';
 import type { EnablementRun } from './enablement-run.js';
 import { failureOf } from './failures.js';
@@ -61,12 +61,17 @@ export function afterTask(
   return 'pause';
 }
 
-/** The task a timed-out activity's last heartbeat names (a dead worker), checked as plain data. */
-export function taskInHeartbeat(error: unknown): TaskHandle | undefined {
+/**
+ * The task a timed-out activity's last heartbeat names (a dead worker), checked as plain data, and the Ok it read
+ * for that task if it had not confirmed it yet.
+ */
+export function taskInHeartbeat(error: unknown): { task: TaskHandle; okRead?: ActivationResult } | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : undefined;
   if (!(cause instanceof TimeoutFailure)) return undefined;
-  const task = (cause.lastHeartbeatDetails as PollHeartbeat | undefined)?.task;
-  return typeof task?.taskId === 'number' && typeof task.startedAt === 'string' ? task : undefined;
+  const details = cause.lastHeartbeatDetails as PollHeartbeat | undefined;
+  const task = details?.task;
+  if (typeof task?.taskId !== 'number' || typeof task.startedAt !== 'string') return undefined;
+  return { task, ...(details?.okRead && { okRead: details.okRead }) };
 }
 
 /**

@@ -15,7 +15,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { ActivateResult, EnablementActivities, PollResult, TaskError, TaskState } from '../activities/index.js';
+import type {
+  ActivateResult,
+  ActivationResult,
+  EnablementActivities,
+  PollResult,
+  TaskError,
+  TaskState,
+} from '../activities/index.js';
 import {
   cancelSignal,
   COMPENSATION_WORKFLOW,
@@ -153,9 +160,12 @@ async function activate(run: EnablementRun, policy: PollPolicy): Promise<void> {
  */
 async function activateInOne(run: EnablementRun, settings: Settings): Promise<void> {
   const { node, ticker, platformCoin, activationParams } = run.input;
+  /** An Ok read for the followed task that its activity could not confirm: the next one starts from it (G5). */
+  let okRead: ActivationResult | undefined;
   for (let pauses = 0; ;) {
     checkLostTasks(run);
     const following = run.runningTask();
+    if (following === undefined) okRead = undefined;
     let result: ActivateResult;
     try {
       result = await activator.activate({
@@ -164,6 +174,7 @@ async function activateInOne(run: EnablementRun, settings: Settings): Promise<vo
         activationParams,
         ...(platformCoin !== undefined && { platformCoin }),
         ...(following && { following }),
+        ...(following && okRead && { okRead }),
         knownPhase: run.kdfPhase,
         policy: settings.poll,
         reportAfterMs: PHASE_REPORT_AFTER_MS,
@@ -171,11 +182,10 @@ async function activateInOne(run: EnablementRun, settings: Settings): Promise<vo
     } catch (error) {
       if (isCancellation(error)) throw error;
       const failed = unansweredInit(error);
-      if (following === undefined) {
-        const task = taskInHeartbeat(error);
-        if (task !== undefined) run.learnTask(task);
-        else run.initsInDoubt += 1;
-      }
+      const seen = taskInHeartbeat(error);
+      if (following === undefined && seen !== undefined) run.learnTask(seen.task);
+      else if (following === undefined) run.initsInDoubt += 1;
+      okRead = seen?.okRead ?? okRead;
       run.retries += 1;
       run.noteError(failed.error);
       await sleep(pause(pauses++));
@@ -188,6 +198,7 @@ async function activateInOne(run: EnablementRun, settings: Settings): Promise<vo
     }
     if (result.task.taskId !== run.task?.taskId) run.learnTask(result.task);
     run.recordPoll(result.poll);
+    okRead = result.okRead;
     const state = result.poll.state;
     if (result.error !== undefined) {
       const { type, message, retryable } = result.error;

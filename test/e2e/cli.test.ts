@@ -121,10 +121,11 @@ test('cancel from the CLI while running: exit 3, outcome cancelled with reason a
   await reachPhase(NODE, ticker, 'ActivatingCoin');
 
   const running = await cli(['list', '--node', NODE, '--ticker', ticker, '--running', '--json'], env);
-  // KdfPhase says `activating` until a KDF phase has lasted 30 s; `status` and `watch` show the live phase
+  // KdfPhase says `starting` until the outcome or a KDF phase that lasts 30 s (v5: each upsert is a history event);
+  // `status` and `watch` show the live phase and task
   expect(json<{ status: string; phase: string }[]>(running)[0]).toMatchObject({
     status: 'RUNNING',
-    phase: 'activating',
+    phase: 'starting',
   });
 
   const cancel = await cli(

@@ -313,6 +313,31 @@ test.concurrent('G4/G5: KDF restarted right after reporting Ok: the outcome is t
 });
 
 test.concurrent(
+  'G4/G5: KDF restarted right after reporting Ok, and the read that checks it failed: that Ok stands, no re-init',
+  async () => {
+    const { id: node, simulator } = await stack.addNode({ phaseMs: 500 });
+    const handle = await stack.start({
+      node,
+      ticker: 'tBTC-lightning',
+      activationParams: defaultActivation,
+      poll: fastPoll,
+    });
+    await eventually(
+      () => simulator.stats(),
+      (stats) => (stats.calls[INIT] ?? 0) >= 1
+    );
+    // preflight is over: the next get_enabled_coins is the one that checks the Ok
+    simulator.injectFault({ kind: 'restart-after-reply', method: STATUS, resultStatus: 'Ok', count: 1 });
+    simulator.injectFault({ kind: 'http503', method: 'get_enabled_coins', count: 1 });
+    const { report } = await ending(handle);
+    expect(report).toMatchObject({ outcome: 'enabled', address: expect.stringMatching(/^[0-9a-f]{66}$/) });
+    const stats = simulator.stats();
+    expect(stats.restarts).toBe(1);
+    expect(stats.calls[INIT] ?? 0).toBe(0); // counters restart with the process: no init since
+  }
+);
+
+test.concurrent(
   'G4/G5: KDF restarted right after reporting Error: the outcome is that Error, not a re-init',
   async () => {
     const { simulator, handle } = await startThrough('tBTC-lightning-port-in-use', 50, {
