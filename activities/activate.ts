@@ -16,7 +16,7 @@ export interface ActivateInput extends StartInput {
   following?: TaskHandle;
   /** An Ok an earlier activity read for `following` and could not confirm (see `PollHeartbeat.okRead`). */
   okRead?: ActivationResult;
-  /** The task's phase the workflow already recorded. */
+  /** The phase of `following` the workflow already recorded (ignored without `following`: a new task has none). */
   knownPhase: string | null;
   policy: PollPolicy;
   /** A phase the workflow does not know yet is reported (the activity returns) once it has lasted this long. */
@@ -59,7 +59,8 @@ export function createActivate({ start, follow }: ActivateSteps) {
       if (started.kind !== 'started') return started;
       task = { taskId: started.taskId, startedAt: started.startedAt };
     }
-    const progress: PollHeartbeat = { task, phase: input.knownPhase, phases: [], polls: 0 };
+    const knownPhase = input.following ? input.knownPhase : null;
+    const progress: PollHeartbeat = { task, phase: knownPhase, phases: [], polls: 0 };
     if (input.okRead !== undefined) progress.okRead = input.okRead;
     context.heartbeat(progress);
     const followed = (state: TaskState, error?: FollowError): ActivateResult => ({
@@ -69,7 +70,7 @@ export function createActivate({ start, follow }: ActivateSteps) {
       ...(error && { error }),
       ...(error && progress.okRead && { okRead: progress.okRead }),
     });
-    const { node, ticker, knownPhase, policy, reportAfterMs } = input;
+    const { node, ticker, policy, reportAfterMs } = input;
     try {
       const { taskId, startedAt } = task;
       return followed(await follow({ node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }, progress));

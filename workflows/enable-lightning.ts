@@ -175,7 +175,8 @@ async function activateInOne(run: EnablementRun, settings: Settings): Promise<vo
         ...(platformCoin !== undefined && { platformCoin }),
         ...(following && { following }),
         ...(following && okRead && { okRead }),
-        knownPhase: run.kdfPhase,
+        // a phase of the task followed: a new task's first phase would look like one going backwards (a restart)
+        knownPhase: following ? run.kdfPhase : null,
         policy: settings.poll,
         reportAfterMs: PHASE_REPORT_AFTER_MS,
       });

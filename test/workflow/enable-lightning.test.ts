@@ -273,6 +273,28 @@ test('a KDF restart mid-activation is reconciled with one bounded re-init', asyn
   expect(progress.lastError?.type).toBe('KdfTaskLost');
 });
 
+test('a KDF restart after the workflow recorded a phase: the new task is followed from its own first phase', async () => {
+  const { id: node, simulator } = await stack.addNode({ phaseMs: 1_000 });
+  const handle = await stack.start({
+    node,
+    ticker: 'tBTC-lightning',
+    activationParams: defaultActivation,
+    poll: fastPoll,
+  });
+  await taskStarted(handle);
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  // a status read that fails brings the phases seen so far (the third by now) to the workflow
+  simulator.injectFault({ kind: 'http503', method: STATUS, count: 1 });
+  await eventually(
+    () => handle.query(progressQuery),
+    (p) => p.lastError !== undefined && p.phases.length > 1
+  );
+  simulator.restart();
+  const report = await handle.result();
+  expect(report.outcome).toBe('enabled');
+  expect(simulator.stats().calls[INIT]).toBe(1); // counters restart with the node: one init since, no task taken as lost
+});
+
 test('a task id that a restarted KDF gave to another ticker is not taken for this one', async () => {
   const { id: node, simulator } = await stack.addNode({ phaseMs: 50 });
   const slowPoll = { initialIntervalMs: 2_000, maxIntervalMs: 2_000, backoffCoefficient: 1 };
