@@ -11,6 +11,9 @@ import { toApplicationFailure } from './kdf/index.js';
 import type { ActivationResult, TaskError, TaskState } from './poll.js';
 import type { PollInput, PollResult, StartInput, StartResult } from './enablement.js';
 
+/** Below the 10 s heartbeat timeout with room for a slow heartbeat round trip. */
+const FOLLOW_HEARTBEAT_MS = 3_000;
+
 export interface ActivateInput extends StartInput {
   /** A task of this enablement that is still running: follow it, with no preflight and no init. */
   following?: TaskHandle;
@@ -53,7 +56,12 @@ interface ActivateSteps {
 export function createActivate({ start, follow }: ActivateSteps) {
   return async function activate(input: ActivateInput): Promise<ActivateResult> {
     const context = Context.current();
-    let task = input.following;
+    // Temporal runs another attempt only when an operator resets or unpauses this one: follow what it heartbeated
+    let task = input.following ?? (context.info.heartbeatDetails as PollHeartbeat | undefined)?.task;
+    if (task === undefined && context.info.attempt > 1) {
+      const message = `attempt ${context.info.attempt}: an earlier attempt may have sent an init`;
+      return { kind: 'in_doubt', error: { type: 'ActivityAttemptRepeated', message } };
+    }
     if (task === undefined) {
       const started = await start(input);
       if (started.kind !== 'started') return started;
@@ -71,6 +79,8 @@ export function createActivate({ start, follow }: ActivateSteps) {
       ...(error && progress.okRead && { okRead: progress.okRead }),
     });
     const { node, ticker, policy, reportAfterMs } = input;
+    // a status read (or the two of an Ok's check) may take the node's request timeout: beat through it
+    const heartbeats = setInterval(() => context.heartbeat(progress), FOLLOW_HEARTBEAT_MS);
     try {
       const { taskId, startedAt } = task;
       return followed(await follow({ node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }, progress));
@@ -80,6 +90,8 @@ export function createActivate({ start, follow }: ActivateSteps) {
       if (context.cancellationSignal.aborted || !(failure instanceof ApplicationFailure)) return followed(running);
       const type = failure.type ?? 'ApplicationFailure';
       return followed(running, { type, message: failure.message, retryable: !failure.nonRetryable });
+    } finally {
+      clearInterval(heartbeats);
     }
   };
 }

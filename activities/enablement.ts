@@ -281,6 +281,10 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
       const message = `no time left until ${until} to wait for init's reply (request timeout ${requestTimeoutMs} ms)`;
       return { kind: 'not_sent', error: { type: 'InitAttemptTooLate', message } };
     }
+    // a stop that came during preflight: nothing was sent (G1)
+    if (Context.current().cancellationSignal.aborted) {
+      return { kind: 'not_sent', error: { type: 'Cancelled', message: 'cancelled before init was sent' } };
+    }
     // the init call as a whole, a wait for a node request slot included: what a stop may have to wait for (G1)
     const initBound = requestTimeoutMs + INIT_SEND_MARGIN_MS;
     const stream = eventStreams?.for(node);

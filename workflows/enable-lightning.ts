@@ -197,7 +197,8 @@ async function activateInOne(run: EnablementRun, settings: Settings): Promise<vo
       await sleep(pause(pauses++));
       continue;
     }
-    if (result.task.taskId !== run.task?.taskId) run.learnTask(result.task);
+    // a task this activity started is new even under a known id: a restarted KDF numbers tasks from 0 again
+    if (following === undefined) run.learnTask(result.task);
     run.recordPoll(result.poll);
     okRead = result.okRead;
     const state = result.poll.state;

@@ -220,6 +220,25 @@ test.concurrent(
   }
 );
 
+test.concurrent(
+  'G2: a task started after a KDF restart under the id of the lost one is still known, and cancelled on a stop',
+  async () => {
+    const { simulator, handle, taskId } = await hangingEnablement();
+    expect(taskId).toBe(0); // a fresh node: the restarted one numbers its tasks from 0 again
+    simulator.restart();
+    await eventually(
+      () => simulator.stats(),
+      (stats) => (stats.calls[INIT] ?? 0) >= 1 && stats.activeTasks === 1,
+      30_000
+    );
+    await opsCancel(handle);
+    const { report, status } = await ending(handle);
+    expect(status).toBe('CANCELLED');
+    expect(report).toMatchObject({ outcome: 'cancelled', taskId: 0, compensation: { result: 'cancelled' } });
+    expect(simulator.stats()).toMatchObject({ cancelledTasks: 1, activeTasks: 0 });
+  }
+);
+
 test.concurrent('G2/G3: a cancel accepted, then the task ends Ok: outcome enabled', async () => {
   const { simulator, handle } = await hangingEnablement();
   simulator.injectFault({ kind: 'complete-on-cancel', method: CANCEL });

@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { enablementWorkflowId } from '../../workflows/api.js';
 import { TEST_USERPASS, defaultActivation } from '../helpers/enablement-stack.js';
+import { recordHistoriesIfAsked, replayFailures } from '../helpers/histories.js';
 import { taskStarted } from '../helpers/live-progress.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
 import { killProcess, startWorkerProcess } from '../helpers/worker-process.js';
@@ -44,4 +45,9 @@ test('a worker killed mid-poll is replaced and the enablement completes with exa
   expect(report).toMatchObject({ outcome: 'enabled', node, ticker: 'tBTC-lightning', initsInDoubt: 0 });
   expect(simulator.stats().calls['task::enable_lightning::init']).toBe(1);
   expect(simulator.stats().tasksStartedByTicker['tBTC-lightning']).toBe(1);
+
+  // the activity that timed out with the task in its last heartbeat, then the one that followed it: replayed
+  const histories = [{ workflowId: handle.workflowId, history: await handle.fetchHistory() }];
+  expect(await replayFailures(histories)).toEqual([]);
+  recordHistoriesIfAsked('worker-crash', histories);
 }, 120_000);
