@@ -13,6 +13,12 @@ import type { PollInput, PollResult, StartInput, StartResult } from './enablemen
 
 /** Below the 10 s heartbeat timeout with room for a slow heartbeat round trip. */
 const FOLLOW_HEARTBEAT_MS = 3_000;
+/**
+ * The worker's `maxHeartbeatThrottleInterval`: every heartbeat of `activate` goes out (the SDK would hold them for
+ * 0.8 × its 10 s timeout), so a cancel reaches it within about 3 s of the request, and the heartbeat that carries a
+ * new task id reaches the server as soon (docs/guarantees.md G1, G2).
+ */
+export const HEARTBEAT_THROTTLE_MS = FOLLOW_HEARTBEAT_MS;
 
 export interface ActivateInput extends StartInput {
   /** A task of this enablement that is still running: follow it, with no preflight and no init. */

@@ -1,4 +1,5 @@
 export { createActivities } from './enablement.js';
+export { HEARTBEAT_THROTTLE_MS } from './activate.js';
 export type { ActivateInput, ActivateResult, FollowError } from './activate.js';
 export type {
   ActivationResult,

@@ -9,6 +9,7 @@ import {
   createActivities,
   createFleetActivities,
   createPreflightActivities,
+  HEARTBEAT_THROTTLE_MS,
   type KdfEventStreams,
 } from '../activities/index.js';
 import type { NodeRegistry } from '../activities/index.js';
@@ -54,6 +55,7 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
       ...createPreflightActivities({ nodes: options.nodes, client: options.client }),
     },
     maxCachedWorkflows: tuning.maxCachedWorkflows ?? 1_000,
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS,
     maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions ?? 200,
     maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions ?? 40,
     // activities see the cancellation after this; a retry on another worker picks the task up (heartbeat timeout)

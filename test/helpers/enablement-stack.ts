@@ -7,6 +7,7 @@ import {
   createActivities,
   createFleetActivities,
   createPreflightActivities,
+  HEARTBEAT_THROTTLE_MS,
   KdfEventStreams,
   type KdfNodeConfig,
 } from '../../activities/index.js';
@@ -53,6 +54,7 @@ export class EnablementStack {
       connection: this.env.nativeConnection,
       taskQueue: this.taskQueue,
       workflowBundle: await workflowBundle(),
+      maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS, // as the production worker (worker/create-worker.ts)
       activities: {
         ...createActivities({
           nodes: this.nodes,

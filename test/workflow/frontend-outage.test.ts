@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type KdfNodeConfig } from '../../activities/index.js';
+import { createActivities, HEARTBEAT_THROTTLE_MS, type KdfNodeConfig } from '../../activities/index.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { ACTIVATE_ACTIVITY, enablementWorkflowId } from '../../workflows/api.js';
 import { enableLightning } from '../../workflows/index.js';
@@ -51,6 +51,7 @@ test('a Temporal frontend unreachable from the worker for 30 s makes no enableme
     connection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE_MS, // as the production worker
     activities: createActivities({ nodes }),
   });
   running = worker.run().catch((error: unknown) => {
