@@ -47,64 +47,24 @@ export function checkTargets(main: RunResult, byPhase: readonly RunResult[], flo
       Math.min(temporal.enabled, baseline.enabled, push?.enabled ?? Infinity),
       (v) => v === main.config.enablements
     ),
-    check('makespan ratio (kdf-lightning / baseline)', `≤ ${TARGETS.ratio}`, main.ratio, (v) => v <= TARGETS.ratio),
-    check('p95 detection latency, ms', `≤ ${TARGETS.p95DetectionLatencyMs}`, temporal.p95DetectionLatencyMs, (v) => {
-      return v <= TARGETS.p95DetectionLatencyMs;
-    }),
-    check('status calls per enablement vs baseline', `≤ ${TARGETS.statusCallsVsBaseline}×`, statusCallRatio, (v) => {
-      return v <= TARGETS.statusCallsVsBaseline;
-    }),
-    check(
-      'history events per enablement (max)',
-      `≤ ${TARGETS.eventsPerEnablement}`,
-      temporal.maxEventsPerEnablement,
-      (v) => {
-        return v <= TARGETS.eventsPerEnablement;
-      }
-    ),
-    check('worker peak RSS, MB', `≤ ${TARGETS.workerPeakRssMb}`, temporal.workerPeakRssMb, (v) => {
-      return v <= TARGETS.workerPeakRssMb;
-    }),
-    check(
-      'history events per enablement (mean)',
-      `≤ ${COST_TARGETS.meanEventsPerEnablement}`,
-      temporal.eventsPerEnablement,
-      (v) => v <= COST_TARGETS.meanEventsPerEnablement
-    ),
-    check(
+    atMost('makespan ratio (kdf-lightning / baseline)', TARGETS.ratio, main.ratio),
+    atMost('p95 detection latency, ms', TARGETS.p95DetectionLatencyMs, temporal.p95DetectionLatencyMs),
+    atMost('status calls per enablement vs baseline', TARGETS.statusCallsVsBaseline, statusCallRatio, '×'),
+    atMost('history events per enablement (max)', TARGETS.eventsPerEnablement, temporal.maxEventsPerEnablement),
+    atMost('worker peak RSS, MB', TARGETS.workerPeakRssMb, temporal.workerPeakRssMb),
+    atMost('history events per enablement (mean)', COST_TARGETS.meanEventsPerEnablement, temporal.eventsPerEnablement),
+    atMost(
       'workflow tasks per enablement (mean)',
-      `≤ ${COST_TARGETS.workflowTasksPerEnablement}`,
-      temporal.workflowTasksPerEnablement,
-      (v) => v <= COST_TARGETS.workflowTasksPerEnablement
+      COST_TARGETS.workflowTasksPerEnablement,
+      temporal.workflowTasksPerEnablement
     ),
   ];
-  if (floor) {
-    checks.push(
-      check('cost ratio (kdf-lightning / floor)', `≤ ${COST_TARGETS.costRatio}`, floor.costRatio, (v) => {
-        return v <= COST_TARGETS.costRatio;
-      })
-    );
-  }
+  if (floor) checks.push(atMost('cost ratio (kdf-lightning / floor)', COST_TARGETS.costRatio, floor.costRatio));
   if (push) {
     checks.push(
-      check(
-        'push: makespan ratio (kdf-lightning + push / baseline)',
-        `≤ ${PUSH_TARGETS.ratio}`,
-        main.pushRatio ?? Number.NaN,
-        (v) => v <= PUSH_TARGETS.ratio
-      ),
-      check(
-        'push: p95 detection latency, ms',
-        `≤ ${PUSH_TARGETS.p95DetectionLatencyMs}`,
-        push.p95DetectionLatencyMs,
-        (v) => v <= PUSH_TARGETS.p95DetectionLatencyMs
-      ),
-      check(
-        'push: status calls per enablement',
-        `≤ ${PUSH_TARGETS.statusCallsPerEnablement}`,
-        push.statusCallsPerEnablement,
-        (v) => v <= PUSH_TARGETS.statusCallsPerEnablement
-      )
+      atMost('push: makespan ratio (kdf-lightning + push / baseline)', PUSH_TARGETS.ratio, main.pushRatio ?? NaN),
+      atMost('push: p95 detection latency, ms', PUSH_TARGETS.p95DetectionLatencyMs, push.p95DetectionLatencyMs),
+      atMost('push: status calls per enablement', PUSH_TARGETS.statusCallsPerEnablement, push.statusCallsPerEnablement)
     );
   }
   const shortest = byPhase[0];
@@ -112,11 +72,10 @@ export function checkTargets(main: RunResult, byPhase: readonly RunResult[], flo
   if (shortest && longest && shortest !== longest) {
     const growth = longest.temporal.eventsPerEnablement - shortest.temporal.eventsPerEnablement;
     checks.push(
-      check(
+      atMost(
         `events per enablement growth, ${shortest.config.phaseMs} → ${longest.config.phaseMs} ms phases`,
-        '≤ 0',
-        growth,
-        (v) => v <= 0
+        0,
+        growth
       )
     );
   }
@@ -126,3 +85,7 @@ export function checkTargets(main: RunResult, byPhase: readonly RunResult[], flo
 function check(name: string, target: string, value: number, met: (value: number) => boolean): TargetCheck {
   return { name, target, value: Number(value.toFixed(2)), met: met(value) };
 }
+
+/** A figure that must not exceed `limit`; the target reads `≤ limit` (with `unit`). */
+const atMost = (name: string, limit: number, value: number, unit = ''): TargetCheck =>
+  check(name, `≤ ${limit}${unit}`, value, (v) => v <= limit);
