@@ -52,8 +52,8 @@ async function historyEvents(workflowId: string) {
   return (await stack.history(workflowId)).events ?? [];
 }
 
-/** tBTC-lightning enabled (fast polling) on a new node with `phaseMs` phases, through the `faults` injected first. */
-async function enabledDespite(phaseMs: number, ...faults: Fault[]) {
+/** tBTC-lightning started (fast polling) on a new node with `phaseMs` phases, after the `faults` are injected. */
+async function startedDespite(phaseMs: number, ...faults: Fault[]) {
   const { id: node, simulator } = await stack.addNode({ phaseMs });
   for (const fault of faults) simulator.injectFault(fault);
   const handle = await stack.start({
@@ -62,8 +62,14 @@ async function enabledDespite(phaseMs: number, ...faults: Fault[]) {
     activationParams: defaultActivation,
     poll: fastPoll,
   });
-  expect(await handle.result()).toMatchObject({ outcome: 'enabled' });
   return { handle, simulator };
+}
+
+/** tBTC-lightning enabled (fast polling) on a new node with `phaseMs` phases, through the `faults` injected first. */
+async function enabledDespite(phaseMs: number, ...faults: Fault[]) {
+  const started = await startedDespite(phaseMs, ...faults);
+  expect(await started.handle.result()).toMatchObject({ outcome: 'enabled' });
+  return started;
 }
 
 const live = (handle: { workflowId: string }) => liveProgress(stack.client, handle);
@@ -257,13 +263,7 @@ test('a lost init response ends enabled, by the task it started or by a second o
 });
 
 test('a KDF restart mid-activation is reconciled with one bounded re-init', async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 300 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
+  const { handle, simulator } = await startedDespite(300);
   await taskStarted(handle);
   simulator.restart();
   const report = await handle.result();
@@ -274,13 +274,7 @@ test('a KDF restart mid-activation is reconciled with one bounded re-init', asyn
 });
 
 test('a KDF restart after the workflow recorded a phase: the new task is followed from its own first phase', async () => {
-  const { id: node, simulator } = await stack.addNode({ phaseMs: 1_000 });
-  const handle = await stack.start({
-    node,
-    ticker: 'tBTC-lightning',
-    activationParams: defaultActivation,
-    poll: fastPoll,
-  });
+  const { handle, simulator } = await startedDespite(1_000);
   await taskStarted(handle);
   await new Promise((resolve) => setTimeout(resolve, 2_500));
   // a status read that fails brings the phases seen so far (the third by now) to the workflow
