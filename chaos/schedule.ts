@@ -42,6 +42,16 @@ export async function runSchedule(context: ScheduleContext): Promise<void> {
     const hanging = new Set(node.tickers.filter(({ kind }) => kind === 'hang').map(({ ticker }) => ticker));
     return node.observer.observe().tasks.filter((t) => t.state === 'InProgress' && !hanging.has(t.ticker)).length;
   };
+  /**
+   * A node whose hanging member has no task yet: a burst there can hold its init past the member's short deadline
+   * (failed reads, then growing pauses), and the member, there to reach its deadline with a task running, would
+   * test nothing.
+   */
+  const hangAwaitsTask = (node: ChaosNode): boolean => {
+    const { tasks } = node.observer.observe();
+    const hanging = node.tickers.filter(({ kind }) => kind === 'hang');
+    return hanging.some(({ ticker }) => !tasks.some((task) => task.ticker === ticker));
+  };
   const pickBusy = (candidates: readonly ChaosNode[]): ChaosNode => {
     const busy = candidates.filter((candidate) => activating(candidate) > 0);
     const pool = busy.length > 0 ? busy : candidates;
@@ -95,7 +105,8 @@ export async function runSchedule(context: ScheduleContext): Promise<void> {
         break;
       }
       case 'fault-burst': {
-        const node = pickBusy(nodes);
+        const ready = nodes.filter((candidate) => !hangAwaitsTask(candidate));
+        const node = pickBusy(ready.length > 0 ? ready : nodes);
         const running = activating(node);
         const burstKinds = malformed
           ? (['http502', 'http503', 'reset', 'malformed'] as const)
