@@ -16,7 +16,7 @@ import { measureRun, type RunResult } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { round } from './summary.js';
 import { checkTargets, type TargetCheck } from './targets.js';
-import { buildWorkflowBundle } from './workflow-bundle.js';
+import { buildWorker } from './worker-build.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 import type { WorkloadSize } from './workload.js';
 
@@ -69,7 +69,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       temporalAddress,
       devServerPid: server?.pid,
       databasePid: server?.databasePid,
-      workflowBundle: await buildWorkflowBundle(workDir, onSpawn),
+      worker: await buildWorker(workDir, onSpawn),
       workDir,
       path: options.path,
       push: options.push,

@@ -1,7 +1,7 @@
 /**
- * The benchmark's own child processes (workflow bundler, baseline script, worker): TypeScript run by
- * `node --import tsx`, so the PID we hold is the process doing the work (the tsx CLI would add a wrapper process
- * that survives a kill).
+ * The benchmark's own child processes (compiler, workflow bundler, baseline script, worker): node itself, with
+ * TypeScript run by `node --import tsx`, so the PID we hold is the process doing the work (the tsx CLI would add a
+ * wrapper process that survives a kill).
  *
  * @module
  */
@@ -21,15 +21,20 @@ export interface TsxChildOptions {
   onSpawn: OnSpawn | undefined;
 }
 
-export function spawnTsx(script: string, args: string[], options: TsxChildOptions): ChildProcess {
+/** A TypeScript file of the project, run through tsx. */
+export const spawnTsx = (script: string, args: string[], options: TsxChildOptions): ChildProcess =>
+  spawnNode(['--import', 'tsx', script, ...args], options);
+
+/** Node with `args`, in the project's directory. */
+export function spawnNode(args: string[], options: TsxChildOptions): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   for (const key of Object.keys(env)) if (key.startsWith('KDF_')) delete env[key];
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: { ...env, ...options.env },
     stdio: options.stdio,
   });
-  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  if (child.pid === undefined) throw new Error(`could not start node ${args.join(' ')}`);
   options.onSpawn?.(child.pid);
   return child;
 }

@@ -14,6 +14,7 @@ import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js'
 import type { SimulatedNodes } from './simulated-nodes.js';
 import { round, summarize, type SideSummary } from './summary.js';
 import { runWorkload, type TemporalPath } from './temporal-paths.js';
+import type { WorkerBuild } from './worker-build.js';
 import { startWorkerProcess } from './worker-process.js';
 import type { Workload } from './workload.js';
 
@@ -24,7 +25,7 @@ export interface TemporalContext {
   devServerPid: number | undefined;
   /** PostgreSQL's postmaster, when the benchmark started a cluster. */
   databasePid: number | undefined;
-  workflowBundle: string;
+  worker: WorkerBuild;
   /** Where the worker's log goes. */
   workDir: string;
   path: TemporalPath;
@@ -62,7 +63,7 @@ export async function runTemporal(
     taskQueue,
     nodes: nodes.configs,
     eventStream,
-    workflowBundle: context.workflowBundle,
+    build: context.worker,
     logFile: path.join(context.workDir, `worker-${workload.runId}.log`),
     onSpawn: context.onSpawn,
   });

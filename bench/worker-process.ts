@@ -1,6 +1,6 @@
 /**
- * The kdf-lightning worker as the benchmark runs it: `worker/main.ts` in its own process (so its CPU and memory
- * can be read from /proc), with the prebuilt workflow bundle of production and the tuning of worker-tuning.ts.
+ * The kdf-lightning worker as the benchmark runs it: compiled, as the image runs it (worker-build.ts), in its own
+ * process (so its CPU and memory can be read from /proc), with the tuning of worker-tuning.ts.
  *
  * @module
  */
@@ -9,8 +9,9 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KdfNodeConfig } from '../activities/index.js';
-import { spawnTsx, terminate, type OnSpawn } from './child-process.js';
+import { spawnNode, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage, type ProcessUsage } from './process-usage.js';
+import type { WorkerBuild } from './worker-build.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const READY_LINE = 'worker running';
@@ -23,7 +24,7 @@ export interface WorkerProcessOptions {
   nodes: KdfNodeConfig[];
   /** `eventStream: true` for every node of the nodes file: the worker follows their event streams (push side). */
   eventStream: boolean;
-  workflowBundle: string;
+  build: WorkerBuild;
   /** The worker's output goes here. */
   logFile: string;
   onSpawn: OnSpawn | undefined;
@@ -39,14 +40,14 @@ export interface WorkerProcess {
 
 /** Starts the worker and resolves once it polls its task queue. */
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
-  const child = spawnTsx('worker/main.ts', [], {
+  const child = spawnNode([options.build.main], {
     env: {
       ...BENCH_WORKER_TUNING,
       TEMPORAL_ADDRESS: options.temporalAddress,
       KDF_TASK_QUEUE: options.taskQueue,
       KDF_NODES_FILE: writeNodesFile(options.nodes, options.eventStream),
       [USERPASS_VARIABLE]: options.nodes[0]?.userpass ?? '',
-      KDF_WORKFLOW_BUNDLE: options.workflowBundle,
+      KDF_WORKFLOW_BUNDLE: options.build.workflowBundle,
       KDF_LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -82,13 +82,13 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
 
   expect(report.targets.map(({ name }) => name)).toEqual(
     expect.arrayContaining([
-      'makespan ratio (kdf-lightning / baseline)',
-      'push: makespan ratio (kdf-lightning + push / baseline)',
       'push: p95 detection latency, ms',
       'push: status calls per enablement',
       'history events per enablement (mean)',
       'workflow tasks per enablement (mean)',
       'cost ratio (kdf-lightning / floor)',
+      `worker peak RSS, ${PHASE_MS} ms phases, MB`,
+      `worker peak RSS (push), ${PHASE_MS} ms phases, MB`,
     ])
   );
   const table = output.join('\n');
