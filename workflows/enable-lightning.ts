@@ -83,7 +83,8 @@ const poller = proxyActivities<EnablementActivities>({
  */
 const activator = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '1 day',
-  heartbeatTimeout: '10 seconds',
+  // it heartbeats every 8 s (activities/activate.ts); a timeout is not a command attribute replay compares
+  heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 1 },
 });
