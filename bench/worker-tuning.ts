@@ -8,11 +8,11 @@ export const BENCH_WORKER_TUNING = {
   /** One poll activity per running enablement: every enablement of the run holds a slot at once. */
   KDF_MAX_CONCURRENT_ACTIVITIES: '2000',
   /**
-   * An enablement waits in its one activity between its two workflow tasks, so its cache entry (~180 KB) buys
-   * nothing but skipping one replay of ~10 events at its end: 1,000 at 10 s phases, 533 MB peak RSS with 2,000
-   * entries, 351 MB with 200, same CPU and makespan (bench/README.md). The fleet, active all along, stays cached.
+   * Every running enablement (and the fleet) stays in the sticky cache. A smaller cache saves memory (~180 KB an
+   * enablement) but sends the workflow tasks of evicted enablements through a replay, which is slow when many end
+   * at once (bench/README.md: 200 entries, p95 detection latency 4.2 s instead of 0.5-0.8 s at 1 s phases).
    */
-  KDF_MAX_CACHED_WORKFLOWS: '200',
+  KDF_MAX_CACHED_WORKFLOWS: '2000',
   KDF_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
   /**
    * The worker's live data is small, but V8 grows its heaps lazily towards the machine's memory. These limits apply
