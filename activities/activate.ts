@@ -11,18 +11,14 @@ import { toApplicationFailure } from './kdf/index.js';
 import type { ActivationResult, TaskError, TaskState } from './poll.js';
 import type { PollInput, PollResult, StartInput, StartResult } from './enablement.js';
 
-/**
- * How often `activate` heartbeats, before and after its task is known: well below its 20 s heartbeat timeout (room
- * for heartbeat round trips slowed by a busy server), and rare enough that a long activation costs the server few
- * heartbeats (each one is a write of the workflow's state: 10 per 80 s activation, where 3 s cost 27; issue #18).
- * A cancel reaches the activity with its next heartbeat (docs/guarantees.md G1).
- */
-export const ACTIVATE_HEARTBEAT_MS = 8_000;
+/** Below the 10 s heartbeat timeout with room for a slow heartbeat round trip. */
+const FOLLOW_HEARTBEAT_MS = 3_000;
 /**
  * The worker's `maxHeartbeatThrottleInterval`: every heartbeat of `activate` goes out (the SDK would hold them for
- * 0.8 × its 20 s timeout).
+ * 0.8 × its 10 s timeout), so a cancel reaches it within about 3 s of the request, and the heartbeat that carries a
+ * new task id reaches the server as soon (docs/guarantees.md G1, G2).
  */
-export const HEARTBEAT_THROTTLE_MS = ACTIVATE_HEARTBEAT_MS;
+export const HEARTBEAT_THROTTLE_MS = FOLLOW_HEARTBEAT_MS;
 
 export interface ActivateInput extends StartInput {
   /** A task of this enablement that is still running: follow it, with no preflight and no init. */
@@ -90,7 +86,7 @@ export function createActivate({ start, follow }: ActivateSteps) {
     });
     const { node, ticker, policy, reportAfterMs } = input;
     // a status read (or the two of an Ok's check) may take the node's request timeout: beat through it
-    const heartbeats = setInterval(() => context.heartbeat(progress), ACTIVATE_HEARTBEAT_MS);
+    const heartbeats = setInterval(() => context.heartbeat(progress), FOLLOW_HEARTBEAT_MS);
     try {
       const { taskId, startedAt } = task;
       return followed(await follow({ node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }, progress));

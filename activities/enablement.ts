@@ -21,7 +21,7 @@ import {
   type KdfClient,
 } from './kdf/index.js';
 import type { KdfEventStreams } from './kdf/event-stream.js';
-import { ACTIVATE_HEARTBEAT_MS, createActivate } from './activate.js';
+import { createActivate } from './activate.js';
 import { recordDetection, recordRpcMetric, type DetectionSource } from './metrics.js';
 import type { NodeRegistry } from './nodes.js';
 import {
@@ -39,6 +39,8 @@ export type { ActivationResult, TaskError, TaskState } from './poll.js';
 const INIT_SEND_MARGIN_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const START_HEARTBEAT_MS = 1_000;
+/** Below `activate`'s 10 s heartbeat timeout, and long enough that a quick init's task id is its first heartbeat. */
+const ACTIVATE_START_HEARTBEAT_MS = 4_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -354,7 +356,7 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
 
     // The first heartbeat the SDK sends at once: a quick init's task id goes out with it, unthrottled (activate.ts)
     [ACTIVATE_ACTIVITY]: createActivate({
-      start: (input) => startWithHeartbeats(input, Infinity, { everyMs: ACTIVATE_HEARTBEAT_MS, atOnce: false }),
+      start: (input) => startWithHeartbeats(input, Infinity, { everyMs: ACTIVATE_START_HEARTBEAT_MS, atOnce: false }),
       follow,
     }),
 

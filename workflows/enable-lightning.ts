@@ -83,8 +83,7 @@ const poller = proxyActivities<EnablementActivities>({
  */
 const activator = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '1 day',
-  // it heartbeats every 8 s (activities/activate.ts); a timeout is not a command attribute replay compares
-  heartbeatTimeout: '20 seconds',
+  heartbeatTimeout: '10 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 1 },
 });
