@@ -18,13 +18,18 @@ export interface WorkerBuild {
 
 export async function buildWorker(directory: string, onSpawn: OnSpawn | undefined): Promise<WorkerBuild> {
   const workflowBundle = path.join(directory, 'workflow-bundle.js');
-  const stdio: StdioOptions = ['ignore', 'ignore', 'inherit'];
   const tsc = path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  // tsc reports type errors on stdout; the bundler's progress is left out
+  const compilerOutput: StdioOptions = ['ignore', 'inherit', 'inherit'];
+  const bundlerOutput: StdioOptions = ['ignore', 'ignore', 'inherit'];
   const steps = [
-    { name: 'compiling the worker', child: spawnNode([tsc, '-p', 'tsconfig.build.json'], { env: {}, stdio, onSpawn }) },
+    {
+      name: 'compiling the worker',
+      child: spawnNode([tsc, '-p', 'tsconfig.build.json'], { env: {}, stdio: compilerOutput, onSpawn }),
+    },
     {
       name: 'building the workflow bundle',
-      child: spawnTsx('worker/build-bundle.ts', [workflowBundle], { env: {}, stdio, onSpawn }),
+      child: spawnTsx('worker/build-bundle.ts', [workflowBundle], { env: {}, stdio: bundlerOutput, onSpawn }),
     },
   ];
   const codes = await Promise.all(steps.map(({ child }) => exited(child)));
