@@ -14,7 +14,7 @@ import { exited, spawnTsx, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage } from './process-usage.js';
 import type { SimulatedNodes } from './simulated-nodes.js';
 import { round, summarize, type SideSummary } from './summary.js';
-import type { Member, Workload } from './workload.js';
+import { activationMs, type Member, type Workload } from './workload.js';
 
 export interface BaselineInput {
   nodes: { id: string; url: string }[];
@@ -65,6 +65,7 @@ export async function runBaseline(
     const result = JSON.parse(output) as BaselineOutput;
     const summary = summarize({
       enablements: workload.enablements,
+      activationMs: activationMs(workload),
       startedAt: result.startedAt,
       finishedAt: result.finishedAt,
       completions: result.detections.map(({ node, taskId, detectedAt }) => ({

@@ -3,7 +3,8 @@
  * each) started all at once against the benchmark's server, through a worker in this process tuned like the
  * kdf-lightning worker. An enablement workflow cannot cost the server less than that (a start, two workflow tasks,
  * an activity, a completion), so the floor's makespan over the baseline's is the smallest makespan ratio any design
- * with one workflow per enablement can reach on this server.
+ * with one workflow per enablement can reach on this server. Then the same N as children of one parent that starts
+ * them as the fleet starts its members (`floorFleet`): the least a fleet of N costs there, enablement work aside.
  *
  * @module
  */
@@ -20,13 +21,29 @@ import {
   type NativeConnectionOptions,
 } from '@temporalio/worker';
 import { resolveConnectConfig } from '../client/index.js';
-import type { FloorActivities, floorWorkflow } from './floor-workflow.js';
+import { MAX_PENDING_STARTS } from '../workflows/enable-fleet.js';
+import type { FloorActivities, floorFleet, floorHeldWorkflow, floorWorkflow } from './floor-workflow.js';
 import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
 import { round } from './summary.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
-const activities: FloorActivities = { noop: async () => undefined };
+
+/** The `held` activities of one part: when each started, and a release once all have. */
+function heldActivities(workflows: number) {
+  const startedAt: number[] = [];
+  let release: () => void = () => undefined;
+  const allStarted = new Promise<void>((resolve) => (release = resolve));
+  const activities: FloorActivities = {
+    noop: async () => undefined,
+    held: async () => {
+      startedAt.push(Date.now());
+      if (startedAt.length >= workflows) release();
+      await allStarted;
+    },
+  };
+  return { activities, startedAt };
+}
 
 export interface FloorContext {
   client: Client;
@@ -37,25 +54,46 @@ export interface FloorContext {
   databasePid: number | undefined;
 }
 
-export interface FloorResult {
-  workflows: number;
-  /** From the first start to the last result (the worker already running and warmed up by one workflow). */
+/** One timed part of the floor: N floor workflows started one way, from the first start to the last result. */
+export interface FloorPart {
   makespanMs: number;
   throughputPerSecond: number;
   failed: number;
-  /** The dev server's CPU time during the timed part, when the benchmark started it. */
+  /** The dev server's CPU time during the part, when the benchmark started it. */
   devServerCpuSeconds: number | undefined;
-  /** With the cluster: PostgreSQL's CPU time during the timed part. */
+  /** With the cluster: PostgreSQL's CPU time during the part. */
   databaseCpuSeconds: number | undefined;
-  /** This process's CPU time during the timed part: the in-process worker and the client. */
+  /** This process's CPU time during the part: the in-process worker and the client. */
   processCpuSeconds: number;
+}
+
+export interface FloorResult extends FloorPart {
+  workflows: number;
   /** makespan(floor) / makespan(baseline of the main run). */
   ratio: number;
   /** makespan(kdf-lightning of the main run) / makespan(floor): how far above the server's floor it runs. */
   costRatio: number;
+  /**
+   * The same N workflows started as children of one parent (floor-workflow.ts `floorFleet`), at most as many starts
+   * in flight as the fleet allows: what the fleet path costs the server before any enablement work.
+   */
+  /**
+   * N workflows whose one activity returns only once all N have started theirs: `startSpreadMs`, from the first
+   * start to the last activity's start, is the least time any design needs to get N workflows to their first
+   * activity (where an enablement sends its init) on this server.
+   */
+  starts: FloorPart & { startSpreadMs: number };
+  fleet: FloorPart & {
+    /** makespan(fleet floor) / makespan(floor): the least cost ratio the fleet path can reach here. */
+    ratio: number;
+  };
 }
 
-/** @param main the makespans of the main run's baseline and kdf-lightning sides, which the ratios compare with */
+/**
+ * Measures the floor twice on one worker: N floor workflows started at once by the client, then N started as
+ * children of one parent.
+ *
+ * @param main the makespans of the main run's baseline and kdf-lightning sides, which the ratios compare with */
 export async function measureFloor(
   workflows: number,
   main: { baselineMakespanMs: number; temporalMakespanMs: number },
@@ -65,15 +103,16 @@ export async function measureFloor(
   const runId = `f${randomBytes(3).toString('hex')}`;
   const taskQueue = `kdf-bench-floor-${runId}`;
   const connection = await NativeConnection.connect(nativeConnectionOptions(context.temporalAddress));
+  const held = heldActivities(workflows);
   try {
     const worker = await Worker.create({
       connection,
       namespace: context.client.options.namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities,
+      activities: held.activities,
       // the kdf-lightning worker's tuning, and at least one slot per workflow of the run
-      maxCachedWorkflows: Math.max(workflows, Number(BENCH_WORKER_TUNING.KDF_MAX_CACHED_WORKFLOWS)),
+      maxCachedWorkflows: Math.max(workflows + 1, Number(BENCH_WORKER_TUNING.KDF_MAX_CACHED_WORKFLOWS)),
       maxConcurrentActivityTaskExecutions: Math.max(
         workflows,
         Number(BENCH_WORKER_TUNING.KDF_MAX_CONCURRENT_ACTIVITIES)
@@ -84,36 +123,73 @@ export async function measureFloor(
       context.client.workflow.execute<typeof floorWorkflow>('floorWorkflow', { taskQueue, workflowId });
     return await worker.runUntil(async () => {
       await execute(`floor-${runId}-warm-up`);
-      const devServerCpu = () =>
-        context.devServerPid === undefined ? 0 : readProcessUsage(context.devServerPid).cpuSeconds;
-      const databaseCpu = () =>
-        context.databasePid === undefined ? 0 : readProcessTreeCpuSeconds(context.databasePid);
-      const devServerBefore = devServerCpu();
-      const databaseBefore = databaseCpu();
-      const ownBefore = process.cpuUsage();
-      const startedAt = Date.now();
-      const settled = await Promise.allSettled(
-        Array.from({ length: workflows }, (_, index) => execute(`floor-${runId}-${index}`))
+      const flat = await timed(context, workflows, async () => {
+        const settled = await Promise.allSettled(
+          Array.from({ length: workflows }, (_, index) => execute(`floor-${runId}-${index}`))
+        );
+        return settled.filter(({ status }) => status === 'rejected').length;
+      });
+      // a child that fails fails the parent: the part then counts as failed as a whole
+      const fleet = await timed(context, workflows, () =>
+        context.client.workflow
+          .execute<typeof floorFleet>('floorFleet', {
+            taskQueue,
+            workflowId: `floor-${runId}-fleet`,
+            args: [{ idPrefix: `floor-${runId}-child`, workflows, pendingStarts: MAX_PENDING_STARTS }],
+          })
+          .then(
+            () => 0,
+            () => workflows
+          )
       );
-      const makespanMs = Date.now() - startedAt;
-      const ownCpu = process.cpuUsage(ownBefore);
-      const devServerSeconds = devServerCpu() - devServerBefore;
-      const databaseSeconds = databaseCpu() - databaseBefore;
+      let startSpreadMs = 0;
+      const starts = await timed(context, workflows, async () => {
+        const from = Date.now();
+        const settled = await Promise.allSettled(
+          Array.from({ length: workflows }, (_, index) =>
+            context.client.workflow.execute<typeof floorHeldWorkflow>('floorHeldWorkflow', {
+              taskQueue,
+              workflowId: `floor-${runId}-held-${index}`,
+            })
+          )
+        );
+        startSpreadMs = Math.max(...held.startedAt) - from;
+        return settled.filter(({ status }) => status === 'rejected').length;
+      });
       return {
         workflows,
-        makespanMs,
-        throughputPerSecond: round((workflows / makespanMs) * 1000, 1),
-        failed: settled.filter(({ status }) => status === 'rejected').length,
-        devServerCpuSeconds: context.devServerPid === undefined ? undefined : round(devServerSeconds, 2),
-        databaseCpuSeconds: context.databasePid === undefined ? undefined : round(databaseSeconds, 2),
-        processCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 2),
-        ratio: round(makespanMs / main.baselineMakespanMs, 3),
-        costRatio: round(main.temporalMakespanMs / makespanMs, 3),
+        ...flat,
+        starts: { ...starts, startSpreadMs },
+        ratio: round(flat.makespanMs / main.baselineMakespanMs, 3),
+        costRatio: round(main.temporalMakespanMs / flat.makespanMs, 3),
+        fleet: { ...fleet, ratio: round(fleet.makespanMs / flat.makespanMs, 3) },
       };
     });
   } finally {
     await connection.close();
   }
+}
+
+/** Runs `part` (which resolves with how many workflows failed) and measures it. */
+async function timed(context: FloorContext, workflows: number, part: () => Promise<number>): Promise<FloorPart> {
+  const devServerCpu = () =>
+    context.devServerPid === undefined ? 0 : readProcessUsage(context.devServerPid).cpuSeconds;
+  const databaseCpu = () => (context.databasePid === undefined ? 0 : readProcessTreeCpuSeconds(context.databasePid));
+  const devServerBefore = devServerCpu();
+  const databaseBefore = databaseCpu();
+  const ownBefore = process.cpuUsage();
+  const startedAt = Date.now();
+  const failed = await part();
+  const makespanMs = Date.now() - startedAt;
+  const ownCpu = process.cpuUsage(ownBefore);
+  return {
+    makespanMs,
+    throughputPerSecond: round((workflows / makespanMs) * 1000, 1),
+    failed,
+    devServerCpuSeconds: context.devServerPid === undefined ? undefined : round(devServerCpu() - devServerBefore, 2),
+    databaseCpuSeconds: context.databasePid === undefined ? undefined : round(databaseCpu() - databaseBefore, 2),
+    processCpuSeconds: round((ownCpu.user + ownCpu.system) / 1e6, 2),
+  };
 }
 
 /** What the kdf-lightning worker process gets from its environment: the address, and TLS/API key if configured. */

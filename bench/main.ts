@@ -56,7 +56,7 @@ function succeeded(report: BenchReport): boolean {
     ({ config, baseline, temporal, push }) =>
       [baseline, temporal, ...(push ? [push] : [])].every((side) => side.enabled === config.enablements)
   );
-  return everyEnablementEnabled && !report.floor?.failed;
+  return everyEnablementEnabled && !report.floor?.failed && !report.floor?.fleet.failed;
 }
 
 function writeFile(file: string, content: string | Buffer): void {

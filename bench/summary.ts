@@ -13,6 +13,8 @@ export interface Completion {
 
 export interface SideObservation {
   enablements: number;
+  /** How long a simulated task takes from its init to Ok (its eight phases). */
+  activationMs: number;
   startedAt: number;
   finishedAt: number;
   completions: Completion[];
@@ -33,6 +35,12 @@ export interface SideSummary {
   p50DetectionLatencyMs: number;
   p95DetectionLatencyMs: number;
   maxDetectionLatencyMs: number;
+  /**
+   * From the side's start to its inits (each task's Ok instant less the activation), median and last: how quickly
+   * the side got its inits out; the makespan is about the last init, the activation and the detection latency.
+   */
+  p50InitAfterStartMs: number;
+  lastInitAfterStartMs: number;
   statusCallsPerEnablement: number;
   initCallsPerEnablement: number;
   callsPerEnablement: Record<string, number>;
@@ -47,6 +55,9 @@ export function summarize(observation: SideObservation): SideSummary {
   const latencies = observation.completions
     .flatMap(({ okAt, detectedAt }) => (okAt === undefined ? [] : [detectedAt - okAt]))
     .sort((a, b) => a - b);
+  const initsAfterStart = observation.completions
+    .flatMap(({ okAt }) => (okAt === undefined ? [] : [okAt - observation.activationMs - observation.startedAt]))
+    .sort((a, b) => a - b);
   const perEnablement = (count: number) => round(count / enablements, 2);
   return {
     makespanMs,
@@ -57,6 +68,8 @@ export function summarize(observation: SideObservation): SideSummary {
     p50DetectionLatencyMs: percentile(latencies, 0.5),
     p95DetectionLatencyMs: percentile(latencies, 0.95),
     maxDetectionLatencyMs: latencies.at(-1) ?? Number.NaN,
+    p50InitAfterStartMs: percentile(initsAfterStart, 0.5),
+    lastInitAfterStartMs: initsAfterStart.at(-1) ?? Number.NaN,
     statusCallsPerEnablement: perEnablement(calls[STATUS] ?? 0),
     initCallsPerEnablement: perEnablement(calls[INIT] ?? 0),
     callsPerEnablement: Object.fromEntries(

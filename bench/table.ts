@@ -32,6 +32,8 @@ export function formatReport(report: BenchReport): string {
       row('detection latency p50, ms', a.p50DetectionLatencyMs, (b) => b.p50DetectionLatencyMs),
       row('detection latency p95, ms', a.p95DetectionLatencyMs, (b) => b.p95DetectionLatencyMs),
       row('detection latency max, ms', a.maxDetectionLatencyMs, (b) => b.maxDetectionLatencyMs),
+      row('init after start p50, s', seconds(a.p50InitAfterStartMs), (b) => seconds(b.p50InitAfterStartMs)),
+      row('last init after start, s', seconds(a.lastInitAfterStartMs), (b) => seconds(b.lastInitAfterStartMs)),
       row('status calls / enablement', a.statusCallsPerEnablement, (b) => b.statusCallsPerEnablement),
       row('init calls / enablement', a.initCallsPerEnablement, (b) => b.initCallsPerEnablement),
       row('all RPC calls / enablement', totalCalls(a.callsPerEnablement), (b) => totalCalls(b.callsPerEnablement)),
@@ -60,7 +62,13 @@ export function formatReport(report: BenchReport): string {
         `${floor.throughputPerSecond}/s; CPU, s: Temporal server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
         `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
       `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`,
-      `cost ratio (kdf-lightning / floor): ${floor.costRatio}, how far above that floor kdf-lightning runs`
+      `cost ratio (kdf-lightning / floor): ${floor.costRatio}, how far above that floor kdf-lightning runs`,
+      `fleet floor: the same as children of one parent started as the fleet starts them, in ` +
+        `${seconds(floor.fleet.makespanMs)} s; CPU, s: Temporal server ${floor.fleet.devServerCpuSeconds ?? 'not ours'}, ` +
+        `this process ${floor.fleet.processCpuSeconds}${floor.fleet.failed > 0 ? '; failed' : ''}; ` +
+        `fleet floor / floor ${floor.fleet.ratio}, the least cost ratio the fleet path can reach here`,
+      `start floor: the last of ${floor.workflows} workflows started its first activity ` +
+        `${seconds(floor.starts.startSpreadMs)} s after the first start, none finishing meanwhile`
     );
   }
   lines.push(

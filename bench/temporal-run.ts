@@ -16,7 +16,7 @@ import { round, summarize, type SideSummary } from './summary.js';
 import { runWorkload, type TemporalPath } from './temporal-paths.js';
 import type { WorkerBuild } from './worker-build.js';
 import { startWorkerProcess } from './worker-process.js';
-import type { Workload } from './workload.js';
+import { activationMs, type Workload } from './workload.js';
 
 export interface TemporalContext {
   client: Client;
@@ -93,6 +93,7 @@ export async function runTemporal(
     const fleetEvents = fleetId === undefined ? 0 : await historyLengthOfAllRuns(context.client, fleetId);
     const summary = summarize({
       enablements: workload.enablements,
+      activationMs: activationMs(workload),
       startedAt,
       finishedAt,
       completions: outcomes.flatMap((outcome) =>

@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { PollPolicy } from '../workflows/api.js';
+import { LIGHTNING_PHASES, type PollPolicy } from '../workflows/api.js';
 
 /** The enablement workflow's default poll policy; the benchmark passes it explicitly to both sides. */
 export const BENCH_POLL_POLICY: PollPolicy = {
@@ -60,3 +60,6 @@ export function createWorkload(size: WorkloadSize): Workload {
     poll: BENCH_POLL_POLICY,
   };
 }
+
+/** From a simulated task's init to its Ok: its phases, each `phaseMs` long (the simulator's lightning plan). */
+export const activationMs = (size: WorkloadSize): number => LIGHTNING_PHASES.length * size.phaseMs;

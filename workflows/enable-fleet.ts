@@ -60,7 +60,7 @@ const DEFAULT_STARTS_PER_RUN = 1_000;
  * starts without awaiting each one, so that a workflow task issues as many as the bounds allow; this caps the commands
  * of one task and the start work queued in the server.
  */
-const MAX_PENDING_STARTS = 50;
+export const MAX_PENDING_STARTS = 50;
 /** Patch: the run's budget counts its starts, not the members it follows. */
 const BUDGET_COUNTS_STARTS_ONLY = 'fleet-budget-counts-starts-only';
 /** Patch: a wait for the start rate ends when the fleet is cancelled. */

@@ -54,6 +54,10 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
     expect(side.p50DetectionLatencyMs).toBeGreaterThanOrEqual(0);
     expect(side.p50DetectionLatencyMs).toBeLessThanOrEqual(side.p95DetectionLatencyMs);
     expect(side.p95DetectionLatencyMs).toBeLessThanOrEqual(side.maxDetectionLatencyMs);
+    // the inits, from the Ok instants: the last one leaves the activation and the detection to the makespan
+    expect(side.p50InitAfterStartMs).toBeGreaterThanOrEqual(0);
+    expect(side.p50InitAfterStartMs).toBeLessThanOrEqual(side.lastInitAfterStartMs);
+    expect(side.lastInitAfterStartMs).toBeLessThanOrEqual(side.makespanMs - 8 * PHASE_MS);
   }
   expect(baseline.statusCallsPerEnablement).toBeGreaterThanOrEqual(3);
   for (const side of [temporal, push]) {
@@ -79,6 +83,11 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(floor?.throughputPerSecond).toBeGreaterThan(0);
   expect(floor?.ratio).toBeCloseTo((floor?.makespanMs ?? Number.NaN) / baseline.makespanMs, 2);
   expect(floor?.costRatio).toBeCloseTo(temporal.makespanMs / (floor?.makespanMs ?? Number.NaN), 2);
+  expect(floor?.fleet).toMatchObject({ failed: 0 });
+  expect(floor?.fleet.ratio).toBeCloseTo((floor?.fleet.makespanMs ?? Number.NaN) / (floor?.makespanMs ?? 0), 2);
+  expect(floor?.starts).toMatchObject({ failed: 0 });
+  expect(floor?.starts.startSpreadMs).toBeGreaterThanOrEqual(0);
+  expect(floor?.starts.startSpreadMs).toBeLessThanOrEqual(floor?.starts.makespanMs ?? 0);
 
   expect(report.targets.map(({ name }) => name)).toEqual(
     expect.arrayContaining([
@@ -96,6 +105,9 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(table).toContain('floor ratio (floor / baseline)');
   expect(table).toContain('cost ratio (kdf-lightning / floor)');
   expect(table).toContain('workflow tasks / enablement');
+  expect(table).toContain('last init after start, s');
+  expect(table).toContain('fleet floor / floor');
+  expect(table).toContain('start floor: the last of');
 
   // `--cluster` lays two such reports side by side (its run against the cluster is too slow for npm test)
   const comparison = formatServerComparison({ generatedAt: report.generatedAt, devServer: report, cluster: report });
