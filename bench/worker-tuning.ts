@@ -18,7 +18,7 @@ export const BENCH_WORKER_TUNING = {
    * The worker's live data is small, but V8 grows its heaps lazily towards the machine's memory. These limits apply
    * to the main thread and to the workflow thread alike (the SDK gives the latter no resourceLimits of its own).
    */
-  NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=1',
+  NODE_OPTIONS: '--max-old-space-size=160 --max-semi-space-size=4',
   /** glibc's default of one malloc arena per thread (Temporal core runs a thread pool) adds idle RSS. */
   MALLOC_ARENA_MAX: '2',
 } as const satisfies Record<string, string>;
