@@ -4,7 +4,8 @@
  * kdf-lightning worker. An enablement workflow cannot cost the server less than that (a start, two workflow tasks,
  * an activity, a completion), so the floor's makespan over the baseline's is the smallest makespan ratio any design
  * with one workflow per enablement can reach on this server. Then the same N as children of one parent that starts
- * them as the fleet starts its members (`floorFleet`): the least a fleet of N costs there, enablement work aside.
+ * them as the fleet starts its members (`floorFleet`): the least a fleet of N costs there, enablement work aside. And
+ * the start floor: how soon the server gets N workflows to their first activity (`floorHeldWorkflow`).
  *
  * @module
  */
@@ -29,8 +30,8 @@ import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
 
-/** The `held` activities of one part: when each started, and a release once all have. */
-function heldActivities(workflows: number) {
+/** The floor's activities; `held` notes when each started and releases them all once `workflows` have. */
+function floorActivities(workflows: number) {
   const startedAt: number[] = [];
   let release: () => void = () => undefined;
   const allStarted = new Promise<void>((resolve) => (release = resolve));
@@ -77,21 +78,21 @@ export interface FloorResult extends FloorPart {
    * The same N workflows started as children of one parent (floor-workflow.ts `floorFleet`), at most as many starts
    * in flight as the fleet allows: what the fleet path costs the server before any enablement work.
    */
+  fleet: FloorPart & {
+    /** makespan(fleet floor) / makespan(floor): the least cost ratio the fleet path can reach here. */
+    ratio: number;
+  };
   /**
    * N workflows whose one activity returns only once all N have started theirs: `startSpreadMs`, from the first
    * start to the last activity's start, is the least time any design needs to get N workflows to their first
    * activity (where an enablement sends its init) on this server.
    */
   starts: FloorPart & { startSpreadMs: number };
-  fleet: FloorPart & {
-    /** makespan(fleet floor) / makespan(floor): the least cost ratio the fleet path can reach here. */
-    ratio: number;
-  };
 }
 
 /**
- * Measures the floor twice on one worker: N floor workflows started at once by the client, then N started as
- * children of one parent.
+ * Measures the floor three ways on one worker: N floor workflows started at once by the client, N started as
+ * children of one parent, and N held at their activity until all have started.
  *
  * @param main the makespans of the main run's baseline and kdf-lightning sides, which the ratios compare with */
 export async function measureFloor(
@@ -103,7 +104,7 @@ export async function measureFloor(
   const runId = `f${randomBytes(3).toString('hex')}`;
   const taskQueue = `kdf-bench-floor-${runId}`;
   const connection = await NativeConnection.connect(nativeConnectionOptions(context.temporalAddress));
-  const held = heldActivities(workflows);
+  const held = floorActivities(workflows);
   try {
     const worker = await Worker.create({
       connection,

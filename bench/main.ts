@@ -56,7 +56,8 @@ function succeeded(report: BenchReport): boolean {
     ({ config, baseline, temporal, push }) =>
       [baseline, temporal, ...(push ? [push] : [])].every((side) => side.enabled === config.enablements)
   );
-  return everyEnablementEnabled && !report.floor?.failed && !report.floor?.fleet.failed;
+  const { floor } = report;
+  return everyEnablementEnabled && !floor?.failed && !floor?.fleet.failed && !floor?.starts.failed;
 }
 
 function writeFile(file: string, content: string | Buffer): void {
