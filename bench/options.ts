@@ -23,7 +23,8 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
   --push                 also run side (c), "kdf-lightning + push": nodes with KDF's event stream on and
                          \`eventStream: true\` in the worker's nodes file; its own column, targets and pushRatio
   --floor                also time N trivial workflows (one no-op activity each) on the same Temporal server: the
-                         least makespan any workflow-per-enablement design reaches there (floor.ratio)
+                         least makespan any workflow-per-enablement design reaches there (floor.ratio); the same
+                         as a fleet's children (floor.fleet), and how soon N reach their activity (floor.starts)
   --cluster              run it all twice, on a dev server and then on the stack of \`npm run cluster\` (the
                          Temporal server on PostgreSQL, SQL visibility), and report both side by side
                          (throughput, p95, the Temporal server's and PostgreSQL's CPU); builds the cluster's
