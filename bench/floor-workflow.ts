@@ -1,6 +1,7 @@
 /**
- * The floor's workflows (`--floor`, floor.ts): one no-op activity, then done; and the same workflows as children of
- * one parent that starts them the way the fleet starts its members. Bundled by the in-process worker
+ * The floor's workflows (`--floor`, floor.ts): `floorWorkflow`, one no-op activity, then done; `floorFleet`, which
+ * starts N of them as children with the fleet's bound on unanswered starts; and `floorHeldWorkflow`, whose activity
+ * returns only once every workflow of its part has started its own. Bundled by the in-process worker
  * (`workflowsPath`); imports nothing but @temporalio/workflow.
  *
  * @module
@@ -9,11 +10,15 @@ import { condition, proxyActivities, startChild } from '@temporalio/workflow';
 
 export interface FloorActivities {
   noop(): Promise<void>;
-  /** Notes that it started, and returns once every workflow of the part has started its own. */
+  /** Notes that its workflow got this far, and returns once every workflow of the part has. */
   held(): Promise<void>;
 }
 
-const { noop, held } = proxyActivities<FloorActivities>({ startToCloseTimeout: '5 minutes' });
+/** One attempt: a retried `held` would wait again, and a retried no-op would hide a failure. */
+const { noop, held } = proxyActivities<FloorActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 1 },
+});
 
 export async function floorWorkflow(): Promise<void> {
   await noop();
@@ -28,24 +33,33 @@ export interface FloorFleetInput {
   /** Children's workflow ids are `${idPrefix}-${index}`. */
   idPrefix: string;
   workflows: number;
-  /** Starts issued and not yet answered at most, as the fleet's `MAX_PENDING_STARTS`. */
+  /** Starts issued and not yet answered at most: the fleet's `MAX_PENDING_STARTS`. */
   pendingStarts: number;
 }
 
-/** Starts `workflows` floor workflows as children, never more than `pendingStarts` unanswered, and awaits them all. */
-export async function floorFleet({ idPrefix, workflows, pendingStarts }: FloorFleetInput): Promise<void> {
+/**
+ * Starts `workflows` floor workflows as children, never more than `pendingStarts` unanswered, and awaits them all.
+ * Nothing else of the fleet (preflights, search attributes, continue-as-new). Resolves with how many failed.
+ */
+export async function floorFleet({ idPrefix, workflows, pendingStarts }: FloorFleetInput): Promise<number> {
   let pending = 0;
-  const results: Promise<void>[] = [];
+  let failed = 0;
+  const ended: Promise<void>[] = [];
   for (let index = 0; index < workflows; index += 1) {
     await condition(() => pending < pendingStarts);
     pending += 1;
-    const started = startChild(floorWorkflow, { workflowId: `${idPrefix}-${index}` });
-    results.push(
-      started.then((child) => {
+    const child = startChild(floorWorkflow, { workflowId: `${idPrefix}-${index}` }).then(
+      (started) => {
         pending -= 1;
-        return child.result();
-      })
+        return started.result();
+      },
+      (error: unknown) => {
+        pending -= 1;
+        throw error;
+      }
     );
+    ended.push(child.catch(() => void (failed += 1)));
   }
-  await Promise.all(results);
+  await Promise.all(ended);
+  return failed;
 }

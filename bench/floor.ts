@@ -4,13 +4,15 @@
  * kdf-lightning worker. An enablement workflow cannot cost the server less than that (a start, two workflow tasks,
  * an activity, a completion), so the floor's makespan over the baseline's is the smallest makespan ratio any design
  * with one workflow per enablement can reach on this server. Then the same N as children of one parent that starts
- * them as the fleet starts its members (`floorFleet`): the least a fleet of N costs there, enablement work aside. And
- * the start floor: how soon the server gets N workflows to their first activity (`floorHeldWorkflow`).
+ * them with the fleet's bound on unanswered starts (`floorFleet`): roughly what a fleet of N costs there, enablement
+ * work aside. And the start floor: how soon the server and this worker get N trivial workflows, started at once, to
+ * their first activity (`floorHeldWorkflow`).
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
 import {
@@ -22,28 +24,42 @@ import {
   type NativeConnectionOptions,
 } from '@temporalio/worker';
 import { resolveConnectConfig } from '../client/index.js';
-import { MAX_PENDING_STARTS } from '../workflows/enable-fleet.js';
+import { MAX_PENDING_STARTS } from '../workflows/api.js';
 import type { FloorActivities, floorFleet, floorHeldWorkflow, floorWorkflow } from './floor-workflow.js';
 import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
 import { round } from './summary.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
+/** A part that has not ended by then has failed (a stuck part would otherwise hold the benchmark). */
+const PART_TIMEOUT = '10 minutes';
 
-/** The floor's activities; `held` notes when each started and releases them all once `workflows` have. */
-function floorActivities(workflows: number) {
-  const startedAt: number[] = [];
+/**
+ * The floor's activities. `held` notes when each workflow got to it and returns once as many have as were started
+ * (`expect`, told after the starts), or when cancelled.
+ */
+function floorActivities() {
+  const startedAt = new Map<string, number>();
+  let expected = Infinity;
   let release: () => void = () => undefined;
   const allStarted = new Promise<void>((resolve) => (release = resolve));
+  const check = () => {
+    if (startedAt.size >= expected) release();
+  };
   const activities: FloorActivities = {
     noop: async () => undefined,
     held: async () => {
-      startedAt.push(Date.now());
-      if (startedAt.length >= workflows) release();
-      await allStarted;
+      const context = Context.current();
+      startedAt.set(context.info.workflowExecution?.workflowId ?? context.info.activityId, Date.now());
+      check();
+      await Promise.race([allStarted, context.cancelled]);
     },
   };
-  return { activities, startedAt };
+  const expect = (started: number) => {
+    expected = started;
+    check();
+  };
+  return { activities, startedAt, expect };
 }
 
 export interface FloorContext {
@@ -79,15 +95,15 @@ export interface FloorResult extends FloorPart {
    * in flight as the fleet allows: what the fleet path costs the server before any enablement work.
    */
   fleet: FloorPart & {
-    /** makespan(fleet floor) / makespan(floor): the least cost ratio the fleet path can reach here. */
+    /** makespan(fleet floor) / makespan(floor): what starting them through a parent costs over the floor. */
     ratio: number;
   };
   /**
-   * N workflows whose one activity returns only once all N have started theirs: `startSpreadMs`, from the first
-   * start to the last activity's start, is the least time any design needs to get N workflows to their first
-   * activity (where an enablement sends its init) on this server.
+   * N workflows started at once whose one activity returns only once every started one has reached its own: from the
+   * first start to the median and to the last activity start. How soon trivial workflows get to the activity where
+   * an enablement sends its init; a reference for the sides' init instants, not a strict bound.
    */
-  starts: FloorPart & { startSpreadMs: number };
+  starts: FloorPart & { p50StartMs: number; startSpreadMs: number };
 }
 
 /**
@@ -104,7 +120,7 @@ export async function measureFloor(
   const runId = `f${randomBytes(3).toString('hex')}`;
   const taskQueue = `kdf-bench-floor-${runId}`;
   const connection = await NativeConnection.connect(nativeConnectionOptions(context.temporalAddress));
-  const held = floorActivities(workflows);
+  const held = floorActivities();
   try {
     const worker = await Worker.create({
       connection,
@@ -121,7 +137,11 @@ export async function measureFloor(
       maxConcurrentWorkflowTaskExecutions: Number(BENCH_WORKER_TUNING.KDF_MAX_CONCURRENT_WORKFLOW_TASKS),
     });
     const execute = (workflowId: string) =>
-      context.client.workflow.execute<typeof floorWorkflow>('floorWorkflow', { taskQueue, workflowId });
+      context.client.workflow.execute<typeof floorWorkflow>('floorWorkflow', {
+        taskQueue,
+        workflowId,
+        workflowExecutionTimeout: PART_TIMEOUT,
+      });
     return await worker.runUntil(async () => {
       await execute(`floor-${runId}-warm-up`);
       const flat = await timed(context, workflows, async () => {
@@ -130,37 +150,42 @@ export async function measureFloor(
         );
         return settled.filter(({ status }) => status === 'rejected').length;
       });
-      // a child that fails fails the parent: the part then counts as failed as a whole
       const fleet = await timed(context, workflows, () =>
         context.client.workflow
           .execute<typeof floorFleet>('floorFleet', {
             taskQueue,
             workflowId: `floor-${runId}-fleet`,
             args: [{ idPrefix: `floor-${runId}-child`, workflows, pendingStarts: MAX_PENDING_STARTS }],
+            workflowExecutionTimeout: PART_TIMEOUT,
           })
-          .then(
-            () => 0,
-            () => workflows
-          )
+          .catch(() => workflows)
       );
-      let startSpreadMs = 0;
+      let spread = { p50StartMs: 0, startSpreadMs: 0 };
       const starts = await timed(context, workflows, async () => {
         const from = Date.now();
-        const settled = await Promise.allSettled(
+        const started = await Promise.allSettled(
           Array.from({ length: workflows }, (_, index) =>
-            context.client.workflow.execute<typeof floorHeldWorkflow>('floorHeldWorkflow', {
+            context.client.workflow.start<typeof floorHeldWorkflow>('floorHeldWorkflow', {
               taskQueue,
               workflowId: `floor-${runId}-held-${index}`,
+              workflowExecutionTimeout: PART_TIMEOUT,
             })
           )
         );
-        startSpreadMs = Math.max(...held.startedAt) - from;
-        return settled.filter(({ status }) => status === 'rejected').length;
+        const handles = started.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
+        held.expect(handles.length);
+        const ended = await Promise.allSettled(handles.map((handle) => handle.result()));
+        const reached = [...held.startedAt.values()].sort((a, b) => a - b);
+        spread = {
+          p50StartMs: (reached[Math.ceil(reached.length / 2) - 1] ?? from) - from,
+          startSpreadMs: (reached.at(-1) ?? from) - from,
+        };
+        return workflows - ended.filter(({ status }) => status === 'fulfilled').length;
       });
       return {
         workflows,
         ...flat,
-        starts: { ...starts, startSpreadMs },
+        starts: { ...starts, ...spread },
         ratio: round(flat.makespanMs / main.baselineMakespanMs, 3),
         costRatio: round(main.temporalMakespanMs / flat.makespanMs, 3),
         fleet: { ...fleet, ratio: round(fleet.makespanMs / flat.makespanMs, 3) },

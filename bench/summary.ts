@@ -36,8 +36,10 @@ export interface SideSummary {
   p95DetectionLatencyMs: number;
   maxDetectionLatencyMs: number;
   /**
-   * From the side's start to its inits (each task's Ok instant less the activation), median and last: how quickly
-   * the side got its inits out; the makespan is about the last init, the activation and the detection latency.
+   * From the side's start to its inits, median and last: how quickly the side got its inits out; the makespan is
+   * about the last init, the activation and the detection latency. An init's instant is its task's Ok instant less
+   * the activation, so it is late by as much as the simulator applied the Ok late (its timer's lag in the bench
+   * process: milliseconds when idle, more while the machine is saturated).
    */
   p50InitAfterStartMs: number;
   lastInitAfterStartMs: number;

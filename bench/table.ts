@@ -66,9 +66,10 @@ export function formatReport(report: BenchReport): string {
       `fleet floor: the same as children of one parent started as the fleet starts them, in ` +
         `${seconds(floor.fleet.makespanMs)} s; CPU, s: Temporal server ${floor.fleet.devServerCpuSeconds ?? 'not ours'}, ` +
         `this process ${floor.fleet.processCpuSeconds}${floor.fleet.failed > 0 ? '; failed' : ''}; ` +
-        `fleet floor / floor ${floor.fleet.ratio}, the least cost ratio the fleet path can reach here`,
-      `start floor: the last of ${floor.workflows} workflows started its first activity ` +
-        `${seconds(floor.starts.startSpreadMs)} s after the first start, none finishing meanwhile`
+        `fleet floor / floor ${floor.fleet.ratio}, what starting them through a parent costs over the floor`,
+      `start floor: of ${floor.workflows} workflows started at once, half had started their first activity ` +
+        `${seconds(floor.starts.p50StartMs)} s after the first start and the last ${seconds(floor.starts.startSpreadMs)} s, ` +
+        `none finishing meanwhile${floor.starts.failed > 0 ? `; ${floor.starts.failed} failed` : ''}`
     );
   }
   lines.push(

@@ -61,5 +61,5 @@ export function createWorkload(size: WorkloadSize): Workload {
   };
 }
 
-/** From a simulated task's init to its Ok: its phases, each `phaseMs` long (the simulator's lightning plan). */
+/** From a simulated task's init to its Ok in the bench's scenario: its phases, each `phaseMs` long, no final pause. */
 export const activationMs = (size: WorkloadSize): number => LIGHTNING_PHASES.length * size.phaseMs;

@@ -35,6 +35,7 @@ import {
   KdfNodeAttribute,
   KdfPhaseAttribute,
   KdfTickerAttribute,
+  MAX_PENDING_STARTS,
   REPORT_MEMO_KEY,
   STARTING_PHASE,
   type CarriedMember,
@@ -55,12 +56,6 @@ const DEFAULT_PER_NODE_CONCURRENCY = 2;
  * members to the next run instead of waiting for them.
  */
 const DEFAULT_STARTS_PER_RUN = 1_000;
-/**
- * Child starts in flight at once (command issued, `ChildWorkflowExecutionStarted` not yet recorded). The fleet issues
- * starts without awaiting each one, so that a workflow task issues as many as the bounds allow; this caps the commands
- * of one task and the start work queued in the server.
- */
-export const MAX_PENDING_STARTS = 50;
 /** Patch: the run's budget counts its starts, not the members it follows. */
 const BUDGET_COUNTS_STARTS_ONLY = 'fleet-budget-counts-starts-only';
 /** Patch: a wait for the start rate ends when the fleet is cancelled. */

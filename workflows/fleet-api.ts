@@ -155,6 +155,13 @@ export interface FleetProgress {
   done: boolean;
 }
 
+/**
+ * Child starts in flight at once (command issued, `ChildWorkflowExecutionStarted` not yet recorded). The fleet issues
+ * starts without awaiting each one, so that a workflow task issues as many as the bounds allow; this caps the commands
+ * of one task and the start work queued in the server. Also the benchmark's fleet floor's bound (bench/floor.ts).
+ */
+export const MAX_PENDING_STARTS = 50;
+
 export const FLEET_FAILURES_KEPT = 500;
 /** A kept failure's message is cut here: 500 of them travel in every continue-as-new input and the memo. */
 export const FLEET_FAILURE_MESSAGE_MAX = 500;
