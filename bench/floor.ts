@@ -27,7 +27,7 @@ import { resolveConnectConfig } from '../client/index.js';
 import { MAX_PENDING_STARTS } from '../workflows/api.js';
 import type { FloorActivities, floorFleet, floorHeldWorkflow, floorWorkflow } from './floor-workflow.js';
 import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
-import { round } from './summary.js';
+import { percentile, round } from './summary.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
@@ -59,7 +59,7 @@ function floorActivities() {
     expected = started;
     check();
   };
-  return { activities, startedAt, expect };
+  return { byName: activities, startedAt, expect };
 }
 
 export interface FloorContext {
@@ -120,14 +120,14 @@ export async function measureFloor(
   const runId = `f${randomBytes(3).toString('hex')}`;
   const taskQueue = `kdf-bench-floor-${runId}`;
   const connection = await NativeConnection.connect(nativeConnectionOptions(context.temporalAddress));
-  const held = floorActivities();
+  const activities = floorActivities();
   try {
     const worker = await Worker.create({
       connection,
       namespace: context.client.options.namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities: held.activities,
+      activities: activities.byName,
       // the kdf-lightning worker's tuning, and at least one slot per workflow of the run
       maxCachedWorkflows: Math.max(workflows + 1, Number(BENCH_WORKER_TUNING.KDF_MAX_CACHED_WORKFLOWS)),
       maxConcurrentActivityTaskExecutions: Math.max(
@@ -173,13 +173,10 @@ export async function measureFloor(
           )
         );
         const handles = started.flatMap((start) => (start.status === 'fulfilled' ? [start.value] : []));
-        held.expect(handles.length);
+        activities.expect(handles.length);
         const ended = await Promise.allSettled(handles.map((handle) => handle.result()));
-        const reached = [...held.startedAt.values()].sort((a, b) => a - b);
-        spread = {
-          p50StartMs: (reached[Math.ceil(reached.length / 2) - 1] ?? from) - from,
-          startSpreadMs: (reached.at(-1) ?? from) - from,
-        };
+        const reached = [...activities.startedAt.values()].sort((a, b) => a - b);
+        spread = { p50StartMs: percentile(reached, 0.5) - from, startSpreadMs: (reached.at(-1) ?? Number.NaN) - from };
         return workflows - ended.filter(({ status }) => status === 'fulfilled').length;
       });
       return {

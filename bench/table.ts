@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { MAX_PENDING_STARTS } from '../workflows/api.js';
 import type { BenchReport } from './bench.js';
 import type { RunResult } from './measure.js';
 import type { TemporalResult } from './temporal-run.js';
@@ -63,9 +64,9 @@ export function formatReport(report: BenchReport): string {
         `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
       `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`,
       `cost ratio (kdf-lightning / floor): ${floor.costRatio}, how far above that floor kdf-lightning runs`,
-      `fleet floor: the same as children of one parent started as the fleet starts them, in ` +
+      `fleet floor: the same as children of one parent, at most ${MAX_PENDING_STARTS} starts unanswered, in ` +
         `${seconds(floor.fleet.makespanMs)} s; CPU, s: Temporal server ${floor.fleet.devServerCpuSeconds ?? 'not ours'}, ` +
-        `this process ${floor.fleet.processCpuSeconds}${floor.fleet.failed > 0 ? '; failed' : ''}; ` +
+        `this process ${floor.fleet.processCpuSeconds}${floor.fleet.failed > 0 ? `; ${floor.fleet.failed} failed` : ''}; ` +
         `fleet floor / floor ${floor.fleet.ratio}, what starting them through a parent costs over the floor`,
       `start floor: of ${floor.workflows} workflows started at once, half had started their first activity ` +
         `${seconds(floor.starts.p50StartMs)} s after the first start and the last ${seconds(floor.starts.startSpreadMs)} s, ` +
