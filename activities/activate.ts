@@ -11,14 +11,13 @@ import { toApplicationFailure } from './kdf/index.js';
 import type { ActivationResult, TaskError, TaskState } from './poll.js';
 import type { PollInput, PollResult, StartInput, StartResult } from './enablement.js';
 
-/** Below the 10 s heartbeat timeout with room for a slow heartbeat round trip. */
-const FOLLOW_HEARTBEAT_MS = 3_000;
 /**
- * The worker's `maxHeartbeatThrottleInterval`: every heartbeat of `activate` goes out (the SDK would hold them for
- * 0.8 × its 10 s timeout), so a cancel reaches it within about 3 s of the request, and the heartbeat that carries a
- * new task id reaches the server as soon (docs/guarantees.md G1, G2).
+ * The worker's `maxHeartbeatThrottleInterval`, below every cadence an activity heartbeats at (4 s while `activate`
+ * starts, 6 s while it follows): every heartbeat goes out (the SDK would hold them for 0.8 × the 10 s timeout), so
+ * a cancel reaches the activity within one cadence of the request, and the heartbeat that carries a new task id or a
+ * new phase reaches the server at once (docs/guarantees.md G1, G2).
  */
-export const HEARTBEAT_THROTTLE_MS = FOLLOW_HEARTBEAT_MS;
+export const HEARTBEAT_THROTTLE_MS = 3_000;
 
 export interface ActivateInput extends StartInput {
   /** A task of this enablement that is still running: follow it, with no preflight and no init. */
@@ -48,7 +47,7 @@ export type FollowError = TaskError & { retryable: boolean };
 interface ActivateSteps {
   /** Preflight and one init (bounded by the node's request timeout), heartbeating. */
   start(input: StartInput): Promise<StartResult>;
-  /** Follows the task (see `PollResult`), recording what it saw in `progress`, which heartbeats carry. */
+  /** Follows the task (see `PollResult`), recording what it saw in `progress`, and heartbeating it. */
   follow(input: PollInput, progress: PollHeartbeat): Promise<TaskState>;
 }
 
@@ -85,8 +84,6 @@ export function createActivate({ start, follow }: ActivateSteps) {
       ...(error && progress.okRead && { okRead: progress.okRead }),
     });
     const { node, ticker, policy, reportAfterMs } = input;
-    // a status read (or the two of an Ok's check) may take the node's request timeout: beat through it
-    const heartbeats = setInterval(() => context.heartbeat(progress), FOLLOW_HEARTBEAT_MS);
     try {
       const { taskId, startedAt } = task;
       return followed(await follow({ node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }, progress));
@@ -96,8 +93,6 @@ export function createActivate({ start, follow }: ActivateSteps) {
       if (context.cancellationSignal.aborted || !(failure instanceof ApplicationFailure)) return followed(running);
       const type = failure.type ?? 'ApplicationFailure';
       return followed(running, { type, message: failure.message, retryable: !failure.nonRetryable });
-    } finally {
-      clearInterval(heartbeats);
     }
   };
 }

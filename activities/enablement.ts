@@ -24,14 +24,7 @@ import type { KdfEventStreams } from './kdf/event-stream.js';
 import { createActivate } from './activate.js';
 import { recordDetection, recordRpcMetric, type DetectionSource } from './metrics.js';
 import type { NodeRegistry } from './nodes.js';
-import {
-  nextScheduledRead,
-  taskState,
-  waitWithHeartbeats,
-  wentBackwards,
-  type TaskError,
-  type TaskState,
-} from './poll.js';
+import { nextScheduledRead, taskState, waitForRead, wentBackwards, type TaskError, type TaskState } from './poll.js';
 
 export type { ActivationResult, TaskError, TaskState } from './poll.js';
 
@@ -41,6 +34,12 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const START_HEARTBEAT_MS = 1_000;
 /** Below `activate`'s 10 s heartbeat timeout, and long enough that a quick init's task id is its first heartbeat. */
 const ACTIVATE_START_HEARTBEAT_MS = 4_000;
+/**
+ * While a task is followed: below the 10 s heartbeat timeout of `activate` (20 s for `pollTask`) with 4 s for a slow
+ * round trip, and the longest a cancel waits to reach the activity then (docs/guarantees.md G1). Each heartbeat is a
+ * write on the server, so no more often than that and news (a phase, an Ok) need.
+ */
+const FOLLOW_HEARTBEAT_MS = 6_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -171,15 +170,30 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
   /**
    * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
    * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken as
-   * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which every heartbeat
-   * carries. Returns at once after the read that saw the task finish: nothing may come between KDF's answer and the
+   * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which heartbeats carry:
+   * at once when a phase or an Ok is new, otherwise every `FOLLOW_HEARTBEAT_MS` (through waits and slow reads alike).
+   * Returns at once after the read that saw the task finish: nothing may come between KDF's answer and the
    * activity's result. KDF failures and the activity's cancellation are thrown.
    */
-  async function follow(
-    { node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }: PollInput,
-    progress: PollHeartbeat
-  ): Promise<TaskState> {
+  async function follow(input: PollInput, progress: PollHeartbeat): Promise<TaskState> {
     const context = Context.current();
+    const heartbeats = setInterval(() => context.heartbeat(progress), FOLLOW_HEARTBEAT_MS);
+    const heartbeatNow = (): void => {
+      context.heartbeat(progress);
+      heartbeats.refresh();
+    };
+    try {
+      return await followTask(input, progress, heartbeatNow);
+    } finally {
+      clearInterval(heartbeats);
+    }
+  }
+
+  async function followTask(
+    { node, ticker, taskId, startedAt, knownPhase, policy, reportAfterMs }: PollInput,
+    progress: PollHeartbeat,
+    heartbeatNow: () => void
+  ): Promise<TaskState> {
     /** When the current phase, unknown to the workflow, is due to be reported. */
     const reportAt = (): number => {
       const current = progress.phases.at(-1);
@@ -192,6 +206,7 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
       recordDetection(source);
       progress.phase = phase;
       progress.phases.push({ phase, at: new Date(at).toISOString() });
+      heartbeatNow();
     };
     // KDF never pushes a task's initial phase: with a stream, the first read comes at once instead of after a wait
     let readNow = stream !== undefined && progress.phase === null;
@@ -203,7 +218,7 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
           : nextScheduledRead(Date.parse(startedAt), policy) - Date.now();
       readNow = false;
       const waitMs = Math.min(nextReadMs, reportAt() - Date.now());
-      const pushed = await waitWithHeartbeats(Math.max(0, waitMs), progress, stream, taskId, afterSeq);
+      const pushed = await waitForRead(Math.max(0, waitMs), stream, taskId, afterSeq);
       afterSeq = pushed.at(-1)?.seq ?? afterSeq;
       let confirm = pushed.length === 0;
       for (const event of pushed) {
@@ -221,14 +236,13 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
           if (state.kind === 'lost' && progress.okRead) return { kind: 'ok', result: progress.okRead };
           if (state.kind !== 'ok') return state;
           progress.okRead = state.result;
-          context.heartbeat(progress);
+          heartbeatNow();
           return confirmOk(node, ticker, taskId, state);
         }
         // KDF numbers tasks from 0 again after a restart: a phase going backwards is another task's
         if (wentBackwards(progress.phase, state.phase)) return { kind: 'lost' };
         record(state.phase, Date.now(), source);
       }
-      context.heartbeat(progress);
       if (Date.now() >= reportAt()) return { kind: 'in_progress', phase: progress.phase ?? 'unknown' };
     }
   }

@@ -1,16 +1,14 @@
 /**
  * What following one KDF task needs besides the RPC calls: turning a status into a state, the backoff schedule,
- * and waiting between reads while heartbeating (or while the node's event stream pushes transitions).
+ * and waiting between reads (or until the node's event stream pushes transitions).
  *
  * @module
  */
+import { setTimeout } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { LIGHTNING_PHASES, type LightningActivation, type PollHeartbeat, type PollPolicy } from '../workflows/api.js';
+import { LIGHTNING_PHASES, type LightningActivation, type PollPolicy } from '../workflows/api.js';
 import type { LightningTaskStatus } from './kdf/index.js';
 import type { KdfEventStream, PushedStatus } from './kdf/event-stream.js';
-
-/** Longest single sleep between heartbeats, so a cancelled or crashed poll is noticed quickly. */
-const HEARTBEAT_SLICE_MS = 5_000;
 
 export type ActivationResult = LightningActivation;
 
@@ -55,31 +53,25 @@ export function taskState(status: LightningTaskStatus): TaskState {
 }
 
 /**
- * Waits `ms`, heartbeating every few seconds, or less when the task's event stream pushes transitions after
- * `afterSeq`; resolves with them, or with none when the time ran out.
+ * Waits `ms`, or less when the task's event stream pushes transitions after `afterSeq`; resolves with them, or with
+ * none when the time ran out. Rejects with the activity's `CancelledFailure` once it is cancelled. Heartbeats are
+ * the caller's: a wait holds nothing that lasts beyond it, however long the activity follows its task.
  */
-export async function waitWithHeartbeats(
+export async function waitForRead(
   ms: number,
-  details: PollHeartbeat,
   stream: KdfEventStream | undefined,
   taskId: number,
   afterSeq: number
 ): Promise<PushedStatus[]> {
   const context = Context.current();
-  const until = Date.now() + ms;
-  for (let left = ms; left > 0; left = until - Date.now()) {
-    const slice = Math.min(left, HEARTBEAT_SLICE_MS);
-    if (stream) {
-      const pushed = await stream.waitForEvents(taskId, afterSeq, slice, context.cancellationSignal);
-      if (pushed.length > 0) return pushed;
-      if (context.cancellationSignal.aborted) await context.cancelled;
-    } else {
-      await context.sleep(slice);
-    }
-    // not at the end of the wait: the read that follows heartbeats what it saw, and the SDK sends the first
-    // heartbeat at once but later ones at most every 0.8 × heartbeatTimeout, so the first should carry a phase
-    if (until > Date.now()) context.heartbeat(details);
+  const signal = context.cancellationSignal;
+  if (stream) {
+    const pushed = await stream.waitForEvents(taskId, afterSeq, ms, signal);
+    if (pushed.length === 0 && signal.aborted) await context.cancelled;
+    return pushed;
   }
+  // not Context.sleep: the SDK keeps each of its timers referenced until the activity ends (a leak per wait)
+  await setTimeout(ms, undefined, { signal }).catch(() => context.cancelled);
   return [];
 }
 
