@@ -29,6 +29,6 @@ test('the waits between status reads hold no memory once over, however many a lo
 test('a wait ends with the activity cancelled', async () => {
   const environment = new MockActivityEnvironment();
   const waiting = environment.run(() => waitForRead(60_000, undefined, 1, 0));
-  environment.cancel('test');
+  environment.cancel('CANCELLED');
   await expect(waiting).rejects.toBeInstanceOf(CancelledFailure);
 });
