@@ -35,11 +35,12 @@ const START_HEARTBEAT_MS = 1_000;
 /** Below `activate`'s 10 s heartbeat timeout, and long enough that a quick init's task id is its first heartbeat. */
 const ACTIVATE_START_HEARTBEAT_MS = 4_000;
 /**
- * While a task is followed: below the 10 s heartbeat timeout of `activate` (20 s for `pollTask`) with 4 s for a slow
- * round trip, and the longest a cancel waits to reach the activity then (docs/guarantees.md G1). Each heartbeat is a
- * write on the server, so no more often than that and news (a phase, an Ok) need.
+ * While a task is followed: half the 10 s heartbeat timeout of `activate` (20 s for `pollTask`), so that one late
+ * heartbeat (a slow server, a stalled event loop) does not time it out, and about the longest a cancel waits to
+ * reach the activity then (docs/guarantees.md G1). Each heartbeat is a write on the server, so no more often than
+ * that and news (a phase, an Ok) need.
  */
-const FOLLOW_HEARTBEAT_MS = 6_000;
+const FOLLOW_HEARTBEAT_MS = 5_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;

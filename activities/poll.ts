@@ -71,7 +71,10 @@ export async function waitForRead(
     return pushed;
   }
   // not Context.sleep: the SDK keeps each of its timers referenced until the activity ends (a leak per wait)
-  await setTimeout(ms, undefined, { signal }).catch(() => context.cancelled);
+  await setTimeout(ms, undefined, { signal }).catch((error: unknown) => {
+    if (signal.aborted) return context.cancelled;
+    throw error;
+  });
   return [];
 }
 
