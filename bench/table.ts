@@ -5,6 +5,7 @@
  */
 import { MAX_PENDING_STARTS } from '../workflows/api.js';
 import type { BenchReport } from './bench.js';
+import type { FloorPart } from './floor.js';
 import type { RunResult } from './measure.js';
 import type { TemporalResult } from './temporal-run.js';
 
@@ -60,17 +61,15 @@ export function formatReport(report: BenchReport): string {
     lines.push(
       '',
       `floor: ${floor.workflows} trivial workflows (one no-op activity each) in ${seconds(floor.makespanMs)} s, ` +
-        `${floor.throughputPerSecond}/s; CPU, s: Temporal server ${floor.devServerCpuSeconds ?? 'not ours'}, ` +
-        `this process ${floor.processCpuSeconds}${floor.failed > 0 ? `; ${floor.failed} failed` : ''}`,
+        `${floor.throughputPerSecond}/s; ${partCpu(floor)}${partFailures(floor)}`,
       `floor ratio (floor / baseline): ${floor.ratio}, the least makespan ratio a workflow per enablement can reach here`,
       `cost ratio (kdf-lightning / floor): ${floor.costRatio}, how far above that floor kdf-lightning runs`,
       `fleet floor: the same as children of one parent, at most ${MAX_PENDING_STARTS} starts unanswered, in ` +
-        `${seconds(floor.fleet.makespanMs)} s; CPU, s: Temporal server ${floor.fleet.devServerCpuSeconds ?? 'not ours'}, ` +
-        `this process ${floor.fleet.processCpuSeconds}${floor.fleet.failed > 0 ? `; ${floor.fleet.failed} failed` : ''}; ` +
+        `${seconds(floor.fleet.makespanMs)} s; ${partCpu(floor.fleet)}${partFailures(floor.fleet)}; ` +
         `fleet floor / floor ${floor.fleet.ratio}, what starting them through a parent costs over the floor`,
       `start floor: of ${floor.workflows} workflows started at once, half had started their first activity ` +
         `${seconds(floor.starts.p50StartMs)} s after the first start and the last ${seconds(floor.starts.startSpreadMs)} s, ` +
-        `none finishing meanwhile${floor.starts.failed > 0 ? `; ${floor.starts.failed} failed` : ''}`
+        `none finishing meanwhile${partFailures(floor.starts)}`
     );
   }
   lines.push(
@@ -123,6 +122,13 @@ function runTable(runs: RunResult[], push: boolean): string[] {
 }
 
 export const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+
+/** A floor part's CPU as the floor lines print it. */
+const partCpu = (part: FloorPart): string =>
+  `CPU, s: Temporal server ${part.devServerCpuSeconds ?? 'not ours'}, this process ${part.processCpuSeconds}`;
+
+/** `; N failed` when any of a floor part's workflows failed. */
+const partFailures = (part: FloorPart): string => (part.failed > 0 ? `; ${part.failed} failed` : '');
 
 const totalCalls = (calls: Record<string, number>): number =>
   Number(
