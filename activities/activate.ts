@@ -12,10 +12,10 @@ import type { ActivationResult, TaskError, TaskState } from './poll.js';
 import type { PollInput, PollResult, StartInput, StartResult } from './enablement.js';
 
 /**
- * The worker's `maxHeartbeatThrottleInterval`, below `activate`'s cadences (4 s while it starts, 5 s while it
- * follows): each of its heartbeats goes out (the SDK would hold them for 0.8 × the 10 s timeout), so a cancel
- * reaches the activity within about one cadence of the request, and a heartbeat that carries a new task id, phase
- * or Ok reaches the server at once, or 3 s after the one before it at most (docs/guarantees.md G1, G2).
+ * The worker's `maxHeartbeatThrottleInterval`, below `activate`'s cadences (4 s while it starts, 10 s while it
+ * follows): each of its heartbeats goes out (the SDK would hold them for 0.8 × the 20 s timeout), so a cancel
+ * reaches the activity within about one cadence of the request, and a heartbeat that carries a new task id or an Ok
+ * reaches the server at once, or 3 s after the one before it at most (docs/guarantees.md G1, G2).
  */
 export const HEARTBEAT_THROTTLE_MS = 3_000;
 

@@ -32,15 +32,18 @@ export type { ActivationResult, TaskError, TaskState } from './poll.js';
 const INIT_SEND_MARGIN_MS = 1_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const START_HEARTBEAT_MS = 1_000;
-/** Below `activate`'s 10 s heartbeat timeout, and long enough that a quick init's task id is its first heartbeat. */
+/**
+ * Before the task is known: the longest a cancel waits to reach `activate` while an init may still be sent (G1's
+ * sum, docs/guarantees.md), and long enough that a quick init's task id is its first heartbeat.
+ */
 const ACTIVATE_START_HEARTBEAT_MS = 4_000;
 /**
- * While a task is followed: half the 10 s heartbeat timeout of `activate` (20 s for `pollTask`), so that one late
- * heartbeat (a slow server, a stalled event loop) does not time it out, and about the longest a cancel waits to
- * reach the activity then (docs/guarantees.md G1). Each heartbeat is a write on the server, so no more often than
- * that and news (a phase, an Ok) need.
+ * While a task is followed: half the 20 s heartbeat timeout of `activate` and `pollTask`, so that one lost or late
+ * heartbeat (a slow server, a stalled event loop) does not time it out, and the longest a cancel waits to reach the
+ * activity then (docs/guarantees.md G1). Each heartbeat is a write of the workflow's state on the server (at 10 s
+ * phases, 5 s heartbeats were a third of the server's CPU), so only this cadence and an Ok send one.
  */
-const FOLLOW_HEARTBEAT_MS = 5_000;
+const FOLLOW_HEARTBEAT_MS = 10_000;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -171,8 +174,9 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
   /**
    * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
    * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken as
-   * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which heartbeats carry:
-   * at once when a phase or an Ok is new, otherwise every `FOLLOW_HEARTBEAT_MS` (through waits and slow reads alike).
+   * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which heartbeats carry
+   * every `FOLLOW_HEARTBEAT_MS` (through waits and slow reads alike), and at once after an Ok read (its confirmation
+   * reads come next, and KDF forgot the task at that read).
    * Returns at once after the read that saw the task finish: nothing may come between KDF's answer and the
    * activity's result. KDF failures and the activity's cancellation are thrown.
    */
@@ -207,7 +211,6 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
       recordDetection(source);
       progress.phase = phase;
       progress.phases.push({ phase, at: new Date(at).toISOString() });
-      heartbeatNow();
     };
     // KDF never pushes a task's initial phase: with a stream, the first read comes at once instead of after a wait
     let readNow = stream !== undefined && progress.phase === null;

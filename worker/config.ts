@@ -61,7 +61,8 @@ const NodeEntry = z
     requestTimeoutMs: z
       .int()
       .min(100, 'must be at least 100')
-      .max(25_000, 'must be at most 25000 (below the activities’ 30 s start-to-close timeout)')
+      // G1: an init on the wire after a stop (≤ this + 1 s) and a dead worker's 20 s heartbeat timeout fit in 60 s
+      .max(15_000, 'must be at most 15000 (an enablement ends within 60 s of a cancel, an init on the wire included)')
       .exactOptional(),
     maxConcurrentRequests: z.int().min(1, 'must be at least 1').max(1_000).exactOptional(),
     /** Follow KDF's event stream (needs `event_streaming_configuration` in the node's KDF config). */

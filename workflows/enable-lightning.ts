@@ -83,7 +83,7 @@ const poller = proxyActivities<EnablementActivities>({
  */
 const activator = proxyActivities<EnablementActivities>({
   startToCloseTimeout: '1 day',
-  heartbeatTimeout: '10 seconds',
+  heartbeatTimeout: '20 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { maximumAttempts: 1 },
 });

@@ -192,7 +192,7 @@ describe('each bad field is named', () => {
     [
       'timeout too long',
       { alpha: { url: 'http://h:1', userpassEnv: 'ALPHA_USERPASS', requestTimeoutMs: 60_000 } },
-      'nodes.alpha.requestTimeoutMs: must be at most 25000',
+      'nodes.alpha.requestTimeoutMs: must be at most 15000',
     ],
     [
       'bad concurrency',

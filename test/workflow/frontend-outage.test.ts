@@ -92,7 +92,7 @@ test('a Temporal frontend unreachable from the worker for 30 s makes no enableme
     expect(simulator.stats().tasksStartedByTicker).toEqual({ [TICKER]: 1 });
   }
 
-  // The outage did hurt: each activity outlived its 10 s heartbeat timeout; the workflow took the task from its
+  // The outage did hurt: each activity outlived its 20 s heartbeat timeout; the workflow took the task from its
   // last heartbeat and followed it with another activity once the worker was back (one init each, above).
   for (const handle of handles) {
     const { events } = await handle.fetchHistory();

@@ -14,9 +14,9 @@ const workers: Awaited<ReturnType<typeof startWorkerProcess>>[] = [];
 
 beforeAll(async () => {
   env = await connectTestEnvironment();
-  // 8 phases of 3 s: the task still runs when the worker is killed (asserted) and when the workflow learns that its
-  // activity timed out (10 s heartbeat timeout), so only the task id in its last heartbeat avoids a second init
-  simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 3_000 });
+  // 8 phases of 4 s: the task still runs when the worker is killed (asserted) and when the workflow learns that its
+  // activity timed out (20 s heartbeat timeout), so only the task id in its last heartbeat avoids a second init
+  simulator = await startSimulator({ userpass: TEST_USERPASS, phaseMs: 4_000 });
 });
 
 afterAll(async () => {
