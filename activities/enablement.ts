@@ -38,12 +38,15 @@ const START_HEARTBEAT_MS = 1_000;
  */
 const ACTIVATE_START_HEARTBEAT_MS = 4_000;
 /**
- * While a task is followed: half the 20 s heartbeat timeout of `activate` and `pollTask`, so that one lost or late
- * heartbeat (a slow server, a stalled event loop) does not time it out, and the longest a cancel waits to reach the
- * activity then (docs/guarantees.md G1). Each heartbeat is a write of the workflow's state on the server (at 10 s
- * phases, 5 s heartbeats were a third of the server's CPU), so only this cadence and an Ok send one.
+ * While a task is followed: every 10 s, half the 20 s heartbeat timeout of `activate` and `pollTask`, so that a
+ * heartbeat up to 10 s late (a slow server, a stalled event loop) does not time it out; the longest a cancel waits
+ * to reach the activity then (docs/guarantees.md G1). Half of a shorter timeout when the activity has one (an
+ * `activate` scheduled by v5 code, with 10 s). Each heartbeat is a write of the workflow's state on the server (at
+ * 10 s phases, 5 s heartbeats took a third of the server's CPU), so only this cadence and an Ok send one.
  */
 const FOLLOW_HEARTBEAT_MS = 10_000;
+const followHeartbeatMs = (heartbeatTimeoutMs: number | undefined): number =>
+  heartbeatTimeoutMs ? Math.min(FOLLOW_HEARTBEAT_MS, heartbeatTimeoutMs / 2) : FOLLOW_HEARTBEAT_MS;
 
 export interface ActivityDependencies {
   nodes: NodeRegistry;
@@ -175,14 +178,15 @@ export function createActivities({ nodes, eventStreams }: ActivityDependencies) 
    * Follows the task until it finishes, or until a phase the workflow does not know has lasted `reportAfterMs`.
    * Status is read after each wait of the backoff schedule; with a healthy event stream, pushed phases are taken as
    * they come and only a finish is confirmed with a read. What was seen goes into `progress`, which heartbeats carry
-   * every `FOLLOW_HEARTBEAT_MS` (through waits and slow reads alike), and at once after an Ok read (its confirmation
-   * reads come next, and KDF forgot the task at that read).
+   * every `FOLLOW_HEARTBEAT_MS` (through waits and slow reads alike), and at once after an Ok read: the confirming
+   * reads come next, and a node that restarts before them forgets the task and its Ok (see `confirmOk`).
    * Returns at once after the read that saw the task finish: nothing may come between KDF's answer and the
    * activity's result. KDF failures and the activity's cancellation are thrown.
    */
   async function follow(input: PollInput, progress: PollHeartbeat): Promise<TaskState> {
     const context = Context.current();
-    const heartbeats = setInterval(() => context.heartbeat(progress), FOLLOW_HEARTBEAT_MS);
+    const everyMs = followHeartbeatMs(context.info.heartbeatTimeoutMs);
+    const heartbeats = setInterval(() => context.heartbeat(progress), everyMs);
     const heartbeatNow = (): void => {
       context.heartbeat(progress);
       heartbeats.refresh();

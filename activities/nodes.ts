@@ -6,7 +6,7 @@ export interface KdfNodeConfig {
   url: string;
   /** KDF `rpc_password`. Secret: never logged, never in errors, heartbeats or workflow data. */
   userpass: string;
-  /** got request timeout; must stay below the activities' start-to-close timeout. @default 10000 */
+  /** got request timeout, at most 15000: an init on the wire after a cancel must fit G1's 60 s. @default 10000 */
   requestTimeoutMs?: number;
   /** At most this many RPC requests in flight to this node from one worker. @default unlimited */
   maxConcurrentRequests?: number;

@@ -70,7 +70,7 @@ export function injectBurst(simulator: RunningSimulator, kind: FaultKind): void 
   simulator.injectFault({ kind: 'latency', latencyMs: 1_500, durationMs: BURST_MS });
 }
 
-/** Cancels answer 503: compensation cannot confirm within its 25 s and hands the task to `cancelKdfTask`. */
+/** Cancels answer 503: compensation cannot confirm within its 20 s and hands the task to `cancelKdfTask`. */
 export function injectCancelOutage(simulator: RunningSimulator): void {
   simulator.injectFault({ kind: 'http503', method: CANCEL_METHOD, durationMs: CANCEL_OUTAGE_MS });
 }
