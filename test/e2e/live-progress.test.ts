@@ -22,8 +22,11 @@ const NODE = uniqueId('live-node');
 const env = { KDF_TASK_QUEUE: TASK_QUEUE };
 /** For the CLI run in this process (fast enough to probe mid-phase); `env` is for spawned ones. */
 const realEnv = { ...process.env, KDF_TASK_QUEUE: TASK_QUEUE };
-/** Eight phases of this long: polls (1 s, then 1.5× longer each) see five of them, the whole activation ~16 s. */
-const PHASE_MS = 2_000;
+/**
+ * Eight phases of this long: polls (1 s, then 1.5× longer each) see six of them, the whole activation ~24 s, so the
+ * activity's first 10 s follow heartbeat (the live view's source) comes with several phases and well before the end.
+ */
+const PHASE_MS = 3_000;
 let sim: Proc;
 let worker: Proc;
 
@@ -73,7 +76,7 @@ test('status mid-activation shows the KDF phases from the poll heartbeat; watch 
   const live = /^\d\d:\d\d:\d\d {2}tBTC-lightning {2}(.*)$/;
   const lines = watch.stdout.split('\n').flatMap((line) => live.exec(line)?.[1] ?? []);
   const phases = lines.flatMap((line) => /^(\w+) \(\d\/8\)$/.exec(line)?.[1] ?? []);
-  // live phases, in KDF's order, none printed twice; polls at 1 s growing by 1.5× see several of the 2 s phases
+  // live phases, in KDF's order, none printed twice; polls at 1 s growing by 1.5× see several of the 3 s phases
   expect(phases.length).toBeGreaterThanOrEqual(3);
   expect(new Set(phases).size).toBe(phases.length);
   expect(phases).toEqual(LIGHTNING_PHASES.filter((phase) => phases.includes(phase)));
