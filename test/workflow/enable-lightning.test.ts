@@ -246,7 +246,8 @@ test('a Temporal cancellation alone (the UI) takes the same path', async () => {
 });
 
 test('a cancel that comes after the task enabled the coin reports it enabled, and sends no cancel', async () => {
-  const slowPoll = { initialIntervalMs: 10_000, maxIntervalMs: 10_000, backoffCoefficient: 1 };
+  // the cancel reaches the activity at its next follow heartbeat (at most 10 s), always before a 60 s poll reads Ok
+  const slowPoll = { initialIntervalMs: 60_000, maxIntervalMs: 60_000, backoffCoefficient: 1 };
   const { simulator, handle, progress } = await startHangingEnablement(slowPoll);
   simulator.finishTask(progress.taskId as number, 'ok');
   await opsCancel(handle, 'too slow', 'bob');
