@@ -25,6 +25,22 @@ const workflowFence = {
   })),
 };
 
+/**
+ * The workflow modules are evaluated once and shared by every workflow of a worker (`preloadModules`,
+ * worker/create-worker.ts): module-level state would leak from one workflow into another. The SDK freezes the
+ * shared objects, but neither a top-level `let` nor the contents of a Map or Set.
+ */
+const sharedModuleState = ['Program', 'Program > ExportNamedDeclaration'].flatMap((parent) => [
+  {
+    selector: `${parent} > VariableDeclaration[kind!="const"]`,
+    message: 'Workflow modules are shared by every workflow (preloadModules): no module-level let or var.',
+  },
+  {
+    selector: `${parent} > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet)$/]`,
+    message: 'Workflow modules are shared by every workflow (preloadModules): no module-level Map or Set.',
+  },
+]);
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', '.tools', '.data', 'coverage', '.test-results'] },
   js.configs.recommended,
@@ -49,7 +65,10 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', workflowFence] },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', workflowFence],
+      'no-restricted-syntax': ['error', ...sharedModuleState],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -8,7 +8,7 @@ export const BENCH_WORKER_TUNING = {
   /** One poll activity per running enablement: every enablement of the run holds a slot at once. */
   KDF_MAX_CONCURRENT_ACTIVITIES: '2000',
   /**
-   * Every running enablement (and the fleet) stays in the sticky cache. A smaller cache saves memory (~180 KB an
+   * Every running enablement (and the fleet) stays in the sticky cache. A smaller cache saves memory (~165 KB an
    * enablement) but sends the workflow tasks of evicted enablements through a replay, which is slow when many end
    * at once, and evicts the fleet, whose long history then replays again and again (bench/README.md).
    */

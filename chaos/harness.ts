@@ -20,6 +20,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startFleet } from '../client/fleet.js';
 import { startSimulator } from '../simulator/index.js';
+import { workflowBundleOptions } from '../worker/create-worker.js';
 import { enablementWorkflowId, fleetNodesOf, type FleetInput, type FleetProgress } from '../workflows/api.js';
 import { checkPair, runningTasks, type PairResult, type RunningTask } from './checks.js';
 import { injectBackgroundFaults, injectRestartAfterOk, kindsInjected, type BackgroundFaults } from './faults.js';
@@ -33,7 +34,7 @@ import {
 } from './outcomes.js';
 import { membersFor, nodeId, planNodes, scenarioFor, type TickerPlan } from './layout.js';
 import { NodeObserver } from './observer.js';
-import { PROJECT_ROOT, WorkerSupervisor } from './processes.js';
+import { WorkerSupervisor } from './processes.js';
 import type { ChaosReport, Disruption } from './report.js';
 import { rng, type ChaosOptions } from './options.js';
 import { observeNodes, runSchedule, type ScheduleContext } from './schedule.js';
@@ -124,7 +125,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const bundleFile = path.join(dir, 'workflow-bundle.js');
     const bundle = await bundleWorkflowCode({
-      workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'),
+      ...workflowBundleOptions(),
       logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
     writeFileSync(bundleFile, bundle.code);

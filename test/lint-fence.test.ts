@@ -37,3 +37,25 @@ test('a floating promise is a lint error', async () => {
     '@typescript-eslint/no-floating-promises'
   );
 });
+
+test.each([
+  ['let calls = 0;\nexport const count = (): number => ++calls;\n'],
+  ['export let last = 0;\n'],
+  ['const seen = new Map<string, number>();\nexport const see = (id: string): void => void seen.set(id, 1);\n'],
+  ['export const ids = new Set<string>();\n'],
+])('workflow modules keep no module-level state (they are shared, preloadModules): %s', async (code) => {
+  expect(await lintAsWorkflow(code)).toContain('no-restricted-syntax');
+});
+
+test('state inside a workflow function is not module-level', async () => {
+  const code = [
+    'export async function run(): Promise<number> {',
+    '  let calls = 0;',
+    '  const seen = new Map<string, number>();',
+    "  seen.set('a', ++calls);",
+    '  return seen.size;',
+    '}',
+    '',
+  ].join('\n');
+  expect(await lintAsWorkflow(code)).toEqual([]);
+});

@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { projectRoot } from './config.js';
-import { defaultWorkflowsPath } from './create-worker.js';
+import { workflowBundleOptions } from './create-worker.js';
 
 async function run(): Promise<void> {
   const out = path.resolve(process.argv[2] ?? path.join(projectRoot(), 'dist', 'workflow-bundle.js'));
   const { code } = await bundleWorkflowCode({
-    workflowsPath: defaultWorkflowsPath(),
+    ...workflowBundleOptions(),
     logger: new DefaultLogger('WARN'),
   });
   mkdirSync(path.dirname(out), { recursive: true });

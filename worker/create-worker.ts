@@ -39,6 +39,19 @@ export function defaultWorkflowsPath(): string {
   return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
 
+/**
+ * How every kdf-lightning workflow bundle is built (at worker start and by `npm run build`): the workflow modules are
+ * preloaded (the SDK's `preloadModules`), that is evaluated once per V8 context and shared by all the workflows the
+ * worker runs, instead of evaluated again for each workflow, which cost memory for every cached workflow and CPU for
+ * every start and replay. Sharing is safe because these modules keep no state at module level (ESLint's
+ * `no-restricted-syntax` in workflows/ refuses a top-level `let` or collection), and the SDK deep-freezes what it
+ * shares, so that a write to a shared object fails the workflow task instead of leaking into another workflow.
+ */
+export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
+  const workflowsPath = defaultWorkflowsPath();
+  return { workflowsPath, preloadModules: [workflowsPath] };
+}
+
 /** Creates (does not run) the worker; `worker.run()` resolves after a graceful shutdown. */
 export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker> {
   const tuning = options.tuning ?? {};
@@ -65,6 +78,10 @@ export async function createKdfWorker(options: KdfWorkerOptions): Promise<Worker
   if (options.identity !== undefined) workerOptions.identity = options.identity;
   if (options.dataConverter !== undefined) workerOptions.dataConverter = options.dataConverter;
   if (options.workflowBundlePath !== undefined) workerOptions.workflowBundle = { codePath: options.workflowBundlePath };
-  else workerOptions.workflowsPath = defaultWorkflowsPath();
+  else {
+    const { workflowsPath, preloadModules } = workflowBundleOptions();
+    workerOptions.workflowsPath = workflowsPath;
+    workerOptions.bundlerOptions = { preloadModules };
+  }
   return Worker.create(workerOptions);
 }
