@@ -27,19 +27,32 @@ const workflowFence = {
 
 /**
  * The workflow modules are evaluated once and shared by every workflow of a worker (`preloadModules`,
- * worker/create-worker.ts): module-level state would leak from one workflow into another. The SDK freezes the
- * shared objects, but neither a top-level `let` nor the contents of a Map or Set.
+ * worker/create-worker.ts): module-level state would leak from one workflow into another. The SDK freezes only what
+ * a module exports, and neither a top-level `let` nor the contents of a Map or Set; so no module-level `let`/`var`,
+ * no object made with `new`, no empty array or object to fill later, no static class state.
  */
-const sharedModuleState = ['Program', 'Program > ExportNamedDeclaration'].flatMap((parent) => [
-  {
-    selector: `${parent} > VariableDeclaration[kind!="const"]`,
-    message: 'Workflow modules are shared by every workflow (preloadModules): no module-level let or var.',
-  },
-  {
-    selector: `${parent} > VariableDeclaration > VariableDeclarator > NewExpression[callee.name=/^(Map|Set|WeakMap|WeakSet)$/]`,
-    message: 'Workflow modules are shared by every workflow (preloadModules): no module-level Map or Set.',
-  },
-]);
+const SHARED = 'Workflow modules are shared by every workflow (preloadModules)';
+const sharedModuleState = [
+  ...['Program', 'Program > ExportNamedDeclaration'].flatMap((parent) => {
+    // the initial value, bare or under a type assertion (`new Map() as Map<K, V>`, `[] satisfies T[]`, `x!`)
+    const initial = (node) =>
+      ['', 'TSAsExpression > ', 'TSSatisfiesExpression > ', 'TSNonNullExpression > ']
+        .map((wrapper) => `${parent} > VariableDeclaration > VariableDeclarator > ${wrapper}${node}`)
+        .join(', ');
+    return [
+      { selector: `${parent} > VariableDeclaration[kind!="const"]`, message: `${SHARED}: no module-level let or var.` },
+      {
+        selector: initial('NewExpression'),
+        message: `${SHARED}: no module-level object made with new (a Map, a Set, a class with state).`,
+      },
+      {
+        selector: `${initial('ArrayExpression[elements.length=0]')}, ${initial('ObjectExpression[properties.length=0]')}`,
+        message: `${SHARED}: no module-level empty array or object to fill later.`,
+      },
+    ];
+  }),
+  { selector: 'PropertyDefinition[static=true], StaticBlock', message: `${SHARED}: no static class state.` },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', '.tools', '.data', 'coverage', '.test-results'] },

@@ -2,7 +2,7 @@
  * The floor's workflows (`--floor`, floor.ts): `floorWorkflow`, one no-op activity, then done; `floorFleet`, which
  * starts N of them as children with the fleet's bound on unanswered starts; and `floorHeldWorkflow`, whose activity
  * returns only once every workflow of its part has started its own. Bundled by the in-process worker
- * (`workflowsPath`); imports nothing but @temporalio/workflow.
+ * (`workflowsPath`, the module preloaded as kdf-lightning's are); imports nothing but @temporalio/workflow.
  *
  * @module
  */

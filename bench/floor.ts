@@ -127,6 +127,8 @@ export async function measureFloor(
       namespace: context.client.options.namespace,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
+      // shared workflow modules, as the kdf-lightning bundle has them (worker/create-worker.ts workflowBundleOptions)
+      bundlerOptions: { preloadModules: [WORKFLOWS_PATH] },
       activities: activities.byName,
       // the kdf-lightning worker's tuning, and at least one slot per workflow of the run
       maxCachedWorkflows: Math.max(workflows + 1, Number(BENCH_WORKER_TUNING.KDF_MAX_CACHED_WORKFLOWS)),

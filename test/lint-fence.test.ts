@@ -43,6 +43,10 @@ test.each([
   ['export let last = 0;\n'],
   ['const seen = new Map<string, number>();\nexport const see = (id: string): void => void seen.set(id, 1);\n'],
   ['export const ids = new Set<string>();\n'],
+  ['const byId = new Map() as Map<string, number>;\nexport const size = (): number => byId.size;\n'],
+  ['const pending: string[] = [];\nexport const note = (id: string): number => pending.push(id);\n'],
+  ['const cache: Record<string, number> = {};\nexport const get = (id: string): number | undefined => cache[id];\n'],
+  ['export class Counter {\n  static count = 0;\n}\n'],
 ])('workflow modules keep no module-level state (they are shared, preloadModules): %s', async (code) => {
   expect(await lintAsWorkflow(code)).toContain('no-restricted-syntax');
 });

@@ -43,9 +43,10 @@ export function defaultWorkflowsPath(): string {
  * How every kdf-lightning workflow bundle is built (at worker start and by `npm run build`): the workflow modules are
  * preloaded (the SDK's `preloadModules`), that is evaluated once per V8 context and shared by all the workflows the
  * worker runs, instead of evaluated again for each workflow, which cost memory for every cached workflow and CPU for
- * every start and replay. Sharing is safe because these modules keep no state at module level (ESLint's
- * `no-restricted-syntax` in workflows/ refuses a top-level `let` or collection), and the SDK deep-freezes what it
- * shares, so that a write to a shared object fails the workflow task instead of leaking into another workflow.
+ * every start and replay. Sharing is safe because these modules keep no state at module level: ESLint's
+ * `no-restricted-syntax` in workflows/ refuses what could hold it (a top-level `let`, an object made with `new`, an
+ * empty array or object, static class state), and the SDK deep-freezes what the modules export, so that a write to an
+ * exported object fails the workflow task instead of leaking into another workflow.
  */
 export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
   const workflowsPath = defaultWorkflowsPath();
