@@ -34,7 +34,7 @@ export interface KdfWorkerOptions {
 }
 
 /** Workflow code for development: `workflows/index.ts` next to this file (or the compiled `.js` under dist/). */
-export function defaultWorkflowsPath(): string {
+function defaultWorkflowsPath(): string {
   const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
   return existsSync(ts) ? ts : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
 }
