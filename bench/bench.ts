@@ -12,6 +12,7 @@ import { connectClient } from '../client/index.js';
 import type { OnSpawn } from './child-process.js';
 import { startClusterServer, startDevServer } from './dev-server.js';
 import { measureFloor, type FloorResult } from './floor.js';
+import { measureMemoryFloor } from './memory-floor.js';
 import { measureRun, type RunResult } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { round } from './summary.js';
@@ -93,8 +94,10 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
     if (options.floor) {
       log(`bench: floor, ${enablements} trivial workflows`);
       const makespans = { baselineMakespanMs: main.baseline.makespanMs, temporalMakespanMs: main.temporal.makespanMs };
-      floor = await measureFloor(enablements, makespans, context);
-      log(`  floor: ${(floor.makespanMs / 1000).toFixed(1)} s, cost ratio ${floor.costRatio}`);
+      const timedFloor = await measureFloor(enablements, makespans, context);
+      log(`  floor: ${(timedFloor.makespanMs / 1000).toFixed(1)} s, cost ratio ${timedFloor.costRatio}`);
+      floor = { ...timedFloor, memory: await measureMemoryFloor(enablements, context) };
+      log(`  memory floor: ${floor.memory.peakRssMb} MB peak RSS with ${enablements} held`);
     }
     const phaseComparison = [main];
     for (const phaseMs of otherPhasesMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));

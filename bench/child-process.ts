@@ -46,6 +46,34 @@ export async function exited(child: ChildProcess): Promise<number | null> {
   return code;
 }
 
+/**
+ * Resolves once the child has printed `line` on its standard output (piped); rejects if it exits first or has not
+ * printed it within `timeoutMs`. `who` names the child in the error.
+ */
+export function printed(child: ChildProcess, line: string, who: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onOutput);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onOutput = (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4 * line.length);
+      if (seen.includes(line)) settle();
+    };
+    const onExit = (code: number | null) => settle(new Error(`${who} exited (${code}) before printing "${line}"`));
+    const timer = setTimeout(
+      () => settle(new Error(`${who} did not print "${line}" within ${timeoutMs / 1000} s`)),
+      timeoutMs
+    );
+    child.stdout?.on('data', onOutput);
+    child.once('exit', onExit);
+  });
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */
 export async function terminate(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -26,11 +26,12 @@ import {
 import { resolveConnectConfig } from '../client/index.js';
 import { MAX_PENDING_STARTS } from '../workflows/api.js';
 import type { FloorActivities, floorFleet, floorHeldWorkflow, floorWorkflow } from './floor-workflow.js';
+import type { MemoryFloor } from './memory-floor.js';
 import { readProcessTreeCpuSeconds, readProcessUsage } from './process-usage.js';
 import { percentile, round } from './summary.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
-const WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
+export const FLOOR_WORKFLOWS_PATH = fileURLToPath(new URL('./floor-workflow.ts', import.meta.url));
 /** A part that has not ended by then has failed (a stuck part would otherwise hold the benchmark). */
 const PART_TIMEOUT = '10 minutes';
 
@@ -104,6 +105,8 @@ export interface FloorResult extends FloorPart {
    * an enablement sends its init; a reference for the sides' init instants, not a strict bound.
    */
   starts: FloorPart & { p50StartMs: number; startSpreadMs: number };
+  /** The peak RSS of a worker process holding the N workflows cached, each at a running activity (memory-floor.ts). */
+  memory: MemoryFloor;
 }
 
 /**
@@ -115,7 +118,7 @@ export async function measureFloor(
   workflows: number,
   main: { baselineMakespanMs: number; temporalMakespanMs: number },
   context: FloorContext
-): Promise<FloorResult> {
+): Promise<Omit<FloorResult, 'memory'>> {
   installRuntime();
   const runId = `f${randomBytes(3).toString('hex')}`;
   const taskQueue = `kdf-bench-floor-${runId}`;
@@ -126,9 +129,9 @@ export async function measureFloor(
       connection,
       namespace: context.client.options.namespace,
       taskQueue,
-      workflowsPath: WORKFLOWS_PATH,
+      workflowsPath: FLOOR_WORKFLOWS_PATH,
       // shared workflow modules, as the kdf-lightning bundle has them (worker/create-worker.ts workflowBundleOptions)
-      bundlerOptions: { preloadModules: [WORKFLOWS_PATH] },
+      bundlerOptions: { preloadModules: [FLOOR_WORKFLOWS_PATH] },
       activities: activities.byName,
       // the kdf-lightning worker's tuning, and at least one slot per workflow of the run
       maxCachedWorkflows: Math.max(workflows + 1, Number(BENCH_WORKER_TUNING.KDF_MAX_CACHED_WORKFLOWS)),

@@ -57,7 +57,9 @@ function succeeded(report: BenchReport): boolean {
       [baseline, temporal, ...(push ? [push] : [])].every((side) => side.enabled === config.enablements)
   );
   const { floor } = report;
-  return everyEnablementEnabled && !floor?.failed && !floor?.fleet.failed && !floor?.starts.failed;
+  return (
+    everyEnablementEnabled && !floor?.failed && !floor?.fleet.failed && !floor?.starts.failed && !floor?.memory.failed
+  );
 }
 
 function writeFile(file: string, content: string | Buffer): void {

@@ -13,15 +13,20 @@ export interface ProcessUsage {
   cpuSeconds: number;
   /** VmHWM: the highest resident set size so far. */
   peakRssMb: number;
+  /** VmRSS: the resident set size now. */
+  rssMb: number;
 }
 
 export function readProcessUsage(pid: number): ProcessUsage {
   const stat = readStat(pid);
   if (stat === undefined) throw new Error(`no process ${pid}`);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const peakKilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (peakKilobytes === undefined) throw new Error(`/proc/${pid}/status has no VmHWM`);
-  return { cpuSeconds: stat.ownTicks / TICKS_PER_SECOND, peakRssMb: Number(peakKilobytes) / 1024 };
+  const megabytes = (field: string): number => {
+    const kilobytes = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1];
+    if (kilobytes === undefined) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(kilobytes) / 1024;
+  };
+  return { cpuSeconds: stat.ownTicks / TICKS_PER_SECOND, peakRssMb: megabytes('VmHWM'), rssMb: megabytes('VmRSS') };
 }
 
 /**

@@ -69,7 +69,11 @@ export function formatReport(report: BenchReport): string {
         `fleet floor / floor ${floor.fleet.ratio}, what starting them through a parent costs over the floor`,
       `start floor: of ${floor.workflows} workflows started at once, half had started their first activity ` +
         `${seconds(floor.starts.p50StartMs)} s after the first start and the last ${seconds(floor.starts.startSpreadMs)} s, ` +
-        `none finishing meanwhile${partFailures(floor.starts)}`
+        `none finishing meanwhile${partFailures(floor.starts)}`,
+      `memory floor: a worker process holding ${floor.memory.workflows} of them, each cached and at a running ` +
+        `activity, peaked at ${floor.memory.peakRssMb} MB RSS (idle ${floor.memory.idleRssMb} MB, ` +
+        `${floor.memory.perWorkflowKb} KB a workflow)${partFailures(floor.memory)}: the least worker RSS with every ` +
+        `enablement in flight cached and at its activity`
     );
   }
   lines.push(
@@ -128,7 +132,7 @@ const partCpu = (part: FloorPart): string =>
   `CPU, s: Temporal server ${part.devServerCpuSeconds ?? 'not ours'}, this process ${part.processCpuSeconds}`;
 
 /** `; N failed` when any of a floor part's workflows failed. */
-const partFailures = (part: FloorPart): string => (part.failed > 0 ? `; ${part.failed} failed` : '');
+const partFailures = (part: { failed: number }): string => (part.failed > 0 ? `; ${part.failed} failed` : '');
 
 const totalCalls = (calls: Record<string, number>): number =>
   Number(

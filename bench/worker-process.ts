@@ -4,18 +4,16 @@
  *
  * @module
  */
-import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KdfNodeConfig } from '../activities/index.js';
-import { spawnNode, terminate, type OnSpawn } from './child-process.js';
+import { printed, spawnNode, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage, type ProcessUsage } from './process-usage.js';
 import type { WorkerBuild } from './worker-build.js';
 import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const READY_LINE = 'worker running';
-const START_TIMEOUT_MS = 120_000;
 const USERPASS_VARIABLE = 'KDF_BENCH_USERPASS';
 
 export interface WorkerProcessOptions {
@@ -57,7 +55,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   try {
-    await ready(child, options.logFile);
+    await printed(child, READY_LINE, `the worker (see ${options.logFile})`);
   } catch (error) {
     await terminate(child);
     throw error;
@@ -90,29 +88,4 @@ function writeNodesFile(nodes: KdfNodeConfig[], eventStream: boolean): string {
   ]);
   writeFileSync(file, JSON.stringify({ nodes: Object.fromEntries(entries) }));
   return file;
-}
-
-function ready(child: ChildProcess, logFile: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const settle = (error?: Error) => {
-      clearTimeout(timer);
-      child.stdout?.off('data', onOutput);
-      child.off('exit', onExit);
-      if (error) reject(error);
-      else resolve();
-    };
-    const onOutput = (chunk: Buffer) => {
-      seen = (seen + chunk.toString()).slice(-4 * READY_LINE.length);
-      if (seen.includes(READY_LINE)) settle();
-    };
-    const onExit = (code: number | null) =>
-      settle(new Error(`the worker exited (${code}) at start-up; see ${logFile}`));
-    const timer = setTimeout(
-      () => settle(new Error(`the worker did not start within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`)),
-      START_TIMEOUT_MS
-    );
-    child.stdout?.on('data', onOutput);
-    child.once('exit', onExit);
-  });
 }

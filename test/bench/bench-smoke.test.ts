@@ -89,6 +89,15 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(floor?.starts.p50StartMs).toBeGreaterThanOrEqual(0);
   expect(floor?.starts.p50StartMs).toBeLessThanOrEqual(floor?.starts.startSpreadMs ?? 0);
   expect(floor?.starts.startSpreadMs).toBeLessThanOrEqual(floor?.starts.makespanMs ?? 0);
+  // the SDK's own memory at N in flight: a trivial workflow costs it something, and the worker more than nothing idle
+  expect(floor?.memory).toMatchObject({ workflows: ENABLEMENTS, failed: 0 });
+  expect(floor?.memory.idleRssMb).toBeGreaterThan(50);
+  expect(floor?.memory.peakRssMb).toBeGreaterThanOrEqual(floor?.memory.idleRssMb ?? Infinity);
+  // from the unrounded RSS figures: within what rounding them to 0.1 MB moves the quotient
+  const perWorkflowKb = (((floor?.memory.peakRssMb ?? 0) - (floor?.memory.idleRssMb ?? 0)) * 1024) / ENABLEMENTS;
+  expect(Math.abs((floor?.memory.perWorkflowKb ?? Infinity) - perWorkflowKb)).toBeLessThanOrEqual(
+    (0.1 * 1024) / ENABLEMENTS + 0.1
+  );
 
   expect(report.targets.map(({ name }) => name)).toEqual(
     expect.arrayContaining([
@@ -109,6 +118,7 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(table).toContain('last init after start, s');
   expect(table).toContain('fleet floor / floor');
   expect(table).toContain('start floor: of');
+  expect(table).toContain('memory floor: a worker process holding');
 
   // `--cluster` lays two such reports side by side (its run against the cluster is too slow for npm test)
   const comparison = formatServerComparison({ generatedAt: report.generatedAt, devServer: report, cluster: report });
