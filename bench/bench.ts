@@ -64,6 +64,8 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
   if (server?.databasePid !== undefined) onSpawn?.(server.databasePid);
   const temporalAddress = server?.address ?? (options.temporalAddress as string);
   const client = await connectClient({ address: temporalAddress, namespace: 'default' });
+  const workerTuning: Record<string, string> = { ...BENCH_WORKER_TUNING };
+  if (options.workerCache !== undefined) workerTuning.KDF_MAX_CACHED_WORKFLOWS = String(options.workerCache);
   try {
     const context = {
       client,
@@ -73,6 +75,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       worker: await buildWorker(workDir, onSpawn),
       workDir,
       path: options.path,
+      workerTuning,
       push: options.push,
       onSpawn,
       log,
@@ -114,7 +117,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
         cpus: availableParallelism(),
         loadAverage: { before: loadBefore, after: loadavg().map((value) => round(value, 2)) },
         temporal: server?.description ?? temporalAddress,
-        workerTuning: { ...BENCH_WORKER_TUNING },
+        workerTuning,
         workDir,
       },
       targets: checkTargets(main, phaseComparison, floor),

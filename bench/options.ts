@@ -17,6 +17,8 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
   --phase-ms D[,D2...]   duration of each of the 8 activation phases in ms (default 1000); with several values the
                          workload runs once per value and events per enablement are compared across them
   --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
+  --worker-cache N       the kdf-lightning worker's sticky cache, KDF_MAX_CACHED_WORKFLOWS (default 2000: every
+                         enablement in flight stays cached); a smaller one trades replays for memory (bench/README.md)
   --json FILE            where the JSON goes (default bench/results/bench.json, with --cluster
                          bench/results/bench-cluster.json)
   --chart                also run N = 100, 500, 1000 and draw bench/results/chart.svg and .png (makespan, p95 latency)
@@ -38,6 +40,8 @@ export interface BenchOptions {
   nodes: number;
   phaseMs: number[];
   path: TemporalPath;
+  /** `--worker-cache`: the worker's KDF_MAX_CACHED_WORKFLOWS instead of the tuning's. */
+  workerCache: number | undefined;
   json: string;
   chart: boolean;
   /** Side (c): kdf-lightning with the nodes' event stream. */
@@ -66,6 +70,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         nodes: { type: 'string', default: '50' },
         'phase-ms': { type: 'string', default: '1000' },
         path: { type: 'string', default: 'fleet' },
+        'worker-cache': { type: 'string' },
         json: { type: 'string' },
         chart: { type: 'boolean', default: false },
         push: { type: 'boolean', default: false },
@@ -86,6 +91,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     nodes: positiveInteger(values.nodes, '--nodes'),
     phaseMs: values['phase-ms'].split(',').map((value) => positiveInteger(value.trim(), '--phase-ms')),
     path,
+    workerCache:
+      values['worker-cache'] === undefined ? undefined : positiveInteger(values['worker-cache'], '--worker-cache'),
     json: values.json ?? (values.cluster ? 'bench/results/bench-cluster.json' : 'bench/results/bench.json'),
     chart: values.chart,
     push: values.push,

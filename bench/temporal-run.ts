@@ -29,6 +29,8 @@ export interface TemporalContext {
   /** Where the worker's log goes. */
   workDir: string;
   path: TemporalPath;
+  /** The worker's environment tuning (worker-tuning.ts, with the command line's overrides). */
+  workerTuning: Record<string, string>;
   onSpawn: OnSpawn | undefined;
 }
 
@@ -64,6 +66,7 @@ export async function runTemporal(
     nodes: nodes.configs,
     eventStream,
     build: context.worker,
+    tuning: context.workerTuning,
     logFile: path.join(context.workDir, `worker-${workload.runId}.log`),
     onSpawn: context.onSpawn,
   });

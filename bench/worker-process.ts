@@ -11,7 +11,6 @@ import type { KdfNodeConfig } from '../activities/index.js';
 import { printed, spawnNode, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage, type ProcessUsage } from './process-usage.js';
 import type { WorkerBuild } from './worker-build.js';
-import { BENCH_WORKER_TUNING } from './worker-tuning.js';
 
 const READY_LINE = 'worker running';
 const USERPASS_VARIABLE = 'KDF_BENCH_USERPASS';
@@ -23,6 +22,8 @@ export interface WorkerProcessOptions {
   /** `eventStream: true` for every node of the nodes file: the worker follows their event streams (push side). */
   eventStream: boolean;
   build: WorkerBuild;
+  /** Its tuning variables (worker-tuning.ts and overrides). */
+  tuning: Record<string, string>;
   /** The worker's output goes here. */
   logFile: string;
   onSpawn: OnSpawn | undefined;
@@ -40,7 +41,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
   const child = spawnNode([options.build.main], {
     env: {
-      ...BENCH_WORKER_TUNING,
+      ...options.tuning,
       TEMPORAL_ADDRESS: options.temporalAddress,
       KDF_TASK_QUEUE: options.taskQueue,
       KDF_NODES_FILE: writeNodesFile(options.nodes, options.eventStream),

@@ -33,7 +33,8 @@ afterAll(() => {
 test('a 20-enablement benchmark with push and floor enables everything on every side and reports sane figures', async () => {
   const json = path.join(mkdtempSync(path.join(tmpdir(), 'kdf-bench-smoke-')), 'bench.json');
   const argv = ['--enablements', String(ENABLEMENTS), '--nodes', '4', '--phase-ms', String(PHASE_MS)];
-  argv.push('--push', '--floor', '--json', json);
+  // a cache of one per enablement: the option reaches the worker's environment, and nothing is evicted
+  argv.push('--push', '--floor', '--worker-cache', String(ENABLEMENTS + 1), '--json', json);
   const output: string[] = [];
   const onSpawn = (pid: number) => {
     trackPid(pid);
@@ -44,6 +45,7 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
 
   const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
   const { baseline, temporal } = report;
+  expect(report.environment.workerTuning.KDF_MAX_CACHED_WORKFLOWS).toBe(String(ENABLEMENTS + 1));
   const push = report.push as TemporalResult;
   expect(push).toBeDefined();
   for (const side of [baseline, temporal, push]) {
@@ -134,4 +136,10 @@ test('--cluster writes its own JSON, not the main benchmark JSON, and leaves the
   expect(parseOptions(['--cluster'], {})).toMatchObject({ cluster: true, json: 'bench/results/bench-cluster.json' });
   expect(parseOptions([], {})).toMatchObject({ cluster: false, json: 'bench/results/bench.json' });
   expect(() => parseOptions(['--cluster', '--chart'], {})).toThrow('--chart');
+});
+
+test('--worker-cache sets the sticky cache of the worker, and an error names the option when its value is bad', () => {
+  expect(parseOptions(['--worker-cache', '100'], {})).toMatchObject({ workerCache: 100 });
+  expect(parseOptions([], {})).toMatchObject({ workerCache: undefined });
+  expect(() => parseOptions(['--worker-cache', '0'], {})).toThrow('--worker-cache: "0" must be a positive integer');
 });
