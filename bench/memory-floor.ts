@@ -8,7 +8,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -62,11 +62,15 @@ export async function measureMemoryFloor(workflows: number, context: MemoryFloor
       FLOOR_WORKFLOWS: String(workflows),
       FLOOR_HOLD_MS: String(HOLD_MS),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     onSpawn: context.onSpawn,
   });
+  const logFile = path.join(context.workDir, `${taskQueue}.log`);
+  const log = createWriteStream(logFile);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
   try {
-    await printed(child, 'worker running', 'the memory floor worker');
+    await printed(child, 'worker running', `the memory floor worker (see ${logFile})`);
     await sleep(SETTLE_MS);
     const pid = child.pid as number;
     const idleRssMb = readProcessUsage(pid).rssMb;
