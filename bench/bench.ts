@@ -100,7 +100,7 @@ export async function runBench(options: BenchOptions, hooks: BenchHooks = {}): P
       const timedFloor = await measureFloor(enablements, makespans, context);
       log(`  floor: ${(timedFloor.makespanMs / 1000).toFixed(1)} s, cost ratio ${timedFloor.costRatio}`);
       floor = { ...timedFloor, memory: await measureMemoryFloor(enablements, context) };
-      log(`  memory floor: ${floor.memory.peakRssMb} MB peak RSS with ${enablements} held`);
+      log(`  memory floor: ${floor.memory.heldRssMb} MB RSS with ${enablements} held`);
     }
     const phaseComparison = [main];
     for (const phaseMs of otherPhasesMs) phaseComparison.push(await run({ enablements, nodes, phaseMs }));

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -61,8 +62,10 @@ export function printed(child: ChildProcess, line: string, who: string, timeoutM
       else resolve();
     };
     const onOutput = (chunk: Buffer) => {
-      seen = (seen + chunk.toString()).slice(-4 * line.length);
-      if (seen.includes(line)) settle();
+      const text = seen + chunk.toString();
+      if (text.includes(line)) settle();
+      // the line may be split across chunks: keep what could be its start
+      else seen = text.slice(1 - line.length);
     };
     const onExit = (code: number | null) => settle(new Error(`${who} exited (${code}) before printing "${line}"`));
     const timer = setTimeout(
@@ -72,6 +75,14 @@ export function printed(child: ChildProcess, line: string, who: string, timeoutM
     child.stdout?.on('data', onOutput);
     child.once('exit', onExit);
   });
+}
+
+/** Writes the child's standard output and error (both piped) to `file`, closed once the child's streams are. */
+export function logOutput(child: ChildProcess, file: string): void {
+  const log = createWriteStream(file);
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once('close', () => log.end());
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */

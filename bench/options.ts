@@ -17,8 +17,9 @@ as (b) with the nodes' event stream followed by the worker. Prints a table, writ
   --phase-ms D[,D2...]   duration of each of the 8 activation phases in ms (default 1000); with several values the
                          workload runs once per value and events per enablement are compared across them
   --path fleet|direct    kdf-lightning side: one fleet workflow (default), or one start per enablement
-  --worker-cache N       the kdf-lightning worker's sticky cache, KDF_MAX_CACHED_WORKFLOWS (default 2000: every
-                         enablement in flight stays cached); a smaller one trades replays for memory (bench/README.md)
+  --worker-cache N       the kdf-lightning worker's sticky cache, KDF_MAX_CACHED_WORKFLOWS (default 2000: up to
+                         2,000 enablements in flight stay cached; 0: none); a smaller one trades replays for memory
+                         (bench/README.md). The floors' workers keep a slot for each of their workflows
   --json FILE            where the JSON goes (default bench/results/bench.json, with --cluster
                          bench/results/bench-cluster.json)
   --chart                also run N = 100, 500, 1000 and draw bench/results/chart.svg and .png (makespan, p95 latency)
@@ -92,7 +93,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     phaseMs: values['phase-ms'].split(',').map((value) => positiveInteger(value.trim(), '--phase-ms')),
     path,
     workerCache:
-      values['worker-cache'] === undefined ? undefined : positiveInteger(values['worker-cache'], '--worker-cache'),
+      values['worker-cache'] === undefined ? undefined : integer(values['worker-cache'], '--worker-cache', 0),
     json: values.json ?? (values.cluster ? 'bench/results/bench-cluster.json' : 'bench/results/bench.json'),
     chart: values.chart,
     push: values.push,
@@ -112,8 +113,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   return options;
 }
 
-function positiveInteger(value: string, option: string): number {
+const positiveInteger = (value: string, option: string): number => integer(value, option, 1);
+
+function integer(value: string, option: string, least: number): number {
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < 1) throw new UsageError(`${option}: "${value}" must be a positive integer`);
+  if (!/^\d+$/.test(value) || number < least) {
+    throw new UsageError(`${option}: "${value}" must be ${least === 1 ? 'a positive' : 'a non-negative'} integer`);
+  }
   return number;
 }

@@ -71,9 +71,9 @@ export function formatReport(report: BenchReport): string {
         `${seconds(floor.starts.p50StartMs)} s after the first start and the last ${seconds(floor.starts.startSpreadMs)} s, ` +
         `none finishing meanwhile${partFailures(floor.starts)}`,
       `memory floor: a worker process holding ${floor.memory.workflows} of them, each cached and at a running ` +
-        `activity, peaked at ${floor.memory.peakRssMb} MB RSS (idle ${floor.memory.idleRssMb} MB, ` +
-        `${floor.memory.perWorkflowKb} KB a workflow)${partFailures(floor.memory)}: the least worker RSS with every ` +
-        `enablement in flight cached and at its activity`
+        `activity, had ${floor.memory.heldRssMb} MB RSS (idle ${floor.memory.idleRssMb} MB, ` +
+        `${floor.memory.perWorkflowKb} KB a workflow)${partFailures(floor.memory)}: about the least worker RSS with ` +
+        `every enablement in flight cached and at its activity`
     );
   }
   lines.push(

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KdfNodeConfig } from '../activities/index.js';
-import { printed, spawnNode, terminate, type OnSpawn } from './child-process.js';
+import { logOutput, printed, spawnNode, terminate, type OnSpawn } from './child-process.js';
 import { readProcessUsage, type ProcessUsage } from './process-usage.js';
 import type { WorkerBuild } from './worker-build.js';
 
@@ -52,9 +52,7 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
     onSpawn: options.onSpawn,
   });
-  const log = createWriteStream(options.logFile);
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  logOutput(child, options.logFile);
   try {
     await printed(child, READY_LINE, `the worker (see ${options.logFile})`);
   } catch (error) {

@@ -91,12 +91,13 @@ test('a 20-enablement benchmark with push and floor enables everything on every 
   expect(floor?.starts.p50StartMs).toBeGreaterThanOrEqual(0);
   expect(floor?.starts.p50StartMs).toBeLessThanOrEqual(floor?.starts.startSpreadMs ?? 0);
   expect(floor?.starts.startSpreadMs).toBeLessThanOrEqual(floor?.starts.makespanMs ?? 0);
-  // the SDK's own memory at N in flight: a trivial workflow costs it something, and the worker more than nothing idle
+  // the SDK's own memory at N in flight: held workflows cost the worker more than it had idle
   expect(floor?.memory).toMatchObject({ workflows: ENABLEMENTS, failed: 0 });
   expect(floor?.memory.idleRssMb).toBeGreaterThan(50);
-  expect(floor?.memory.peakRssMb).toBeGreaterThanOrEqual(floor?.memory.idleRssMb ?? Infinity);
+  expect(floor?.memory.heldRssMb).toBeGreaterThan(floor?.memory.idleRssMb ?? Infinity);
+  expect(floor?.memory.perWorkflowKb).toBeGreaterThan(0);
   // from the unrounded RSS figures: within what rounding them to 0.1 MB moves the quotient
-  const perWorkflowKb = (((floor?.memory.peakRssMb ?? 0) - (floor?.memory.idleRssMb ?? 0)) * 1024) / ENABLEMENTS;
+  const perWorkflowKb = (((floor?.memory.heldRssMb ?? 0) - (floor?.memory.idleRssMb ?? 0)) * 1024) / ENABLEMENTS;
   expect(Math.abs((floor?.memory.perWorkflowKb ?? Infinity) - perWorkflowKb)).toBeLessThanOrEqual(
     (0.1 * 1024) / ENABLEMENTS + 0.1
   );
@@ -141,5 +142,8 @@ test('--cluster writes its own JSON, not the main benchmark JSON, and leaves the
 test('--worker-cache sets the sticky cache of the worker, and an error names the option when its value is bad', () => {
   expect(parseOptions(['--worker-cache', '100'], {})).toMatchObject({ workerCache: 100 });
   expect(parseOptions([], {})).toMatchObject({ workerCache: undefined });
-  expect(() => parseOptions(['--worker-cache', '0'], {})).toThrow('--worker-cache: "0" must be a positive integer');
+  expect(parseOptions(['--worker-cache', '0'], {})).toMatchObject({ workerCache: 0 });
+  expect(() => parseOptions(['--worker-cache=-1'], {})).toThrow('--worker-cache: "-1" must be a non-negative integer');
+  expect(() => parseOptions(['--worker-cache', 'lots'], {})).toThrow('--worker-cache: "lots"');
+  expect(() => parseOptions(['--enablements', '0'], {})).toThrow('--enablements: "0" must be a positive integer');
 });
