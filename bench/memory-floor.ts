@@ -93,6 +93,10 @@ export async function measureMemoryFloor(workflows: number, context: MemoryFloor
     if (refused) throw new Error(`a memory floor workflow could not start: ${String(refused.reason)}`);
     await allHeld;
     const heldRssMb = readProcessUsage(pid).rssMb;
+    // each one was still at its activity when the RSS was read (the server's view, after the reading)
+    const descriptions = await Promise.all(handles.map((handle) => handle.describe()));
+    const notHeld = descriptions.filter(({ raw }) => raw.pendingActivities?.length !== 1).length;
+    if (notHeld > 0) throw new Error(`${notHeld} memory floor workflows were not at their activity before the release`);
     child.stdin?.end('release\n');
     const gone = exited(child).then((exitCode) => {
       throw new Error(`${who} exited (${exitCode}) before its workflows ended`);
