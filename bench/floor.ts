@@ -105,7 +105,7 @@ export interface FloorResult extends FloorPart {
    * an enablement sends its init; a reference for the sides' init instants, not a strict bound.
    */
   starts: FloorPart & { p50StartMs: number; startSpreadMs: number };
-  /** The peak RSS of a worker process holding the N workflows cached, each at a running activity (memory-floor.ts). */
+  /** The RSS of a worker process while it holds the N workflows cached, each at a running activity (memory-floor.ts). */
   memory: MemoryFloor;
 }
 
